@@ -1,0 +1,335 @@
+/* migrate--0.1.0.sql: install script of the migrate extension */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION migrate" to load this file. \quit
+
+--
+-- Natural version order.  version_key() is what the tables' generated
+-- sort_key columns hold, so ordering by version costs no function call
+-- at query time.
+--
+CREATE FUNCTION migrate.version_key(version pg_catalog.text)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'migrate_version_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.version_key(pg_catalog.text) IS
+'sort key of a migration version in natural order: digit runs compare as numbers, the rest byte-wise';
+
+CREATE FUNCTION migrate.version_cmp(a pg_catalog.text, b pg_catalog.text)
+RETURNS pg_catalog.int4
+AS 'MODULE_PATHNAME', 'migrate_version_cmp'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.version_cmp(pg_catalog.text, pg_catalog.text) IS
+'-1, 0 or 1 as version a sorts before, equal to or after version b in natural order';
+
+--
+-- Checksums.  The registry's checksum column is generated from the
+-- scripts, so no edit of a migration's text can go unnoticed.
+--
+CREATE FUNCTION migrate.checksum(up pg_catalog.text, down pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_checksum_sql'
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.checksum(pg_catalog.text, pg_catalog.text) IS
+'SHA-256 checksum (hex) of a migration''s up and down scripts, as recorded by migrate';
+
+--
+-- The registry: every known migration and its scripts.
+--
+CREATE TABLE migrate.migrations (
+    version         pg_catalog.text NOT NULL,
+    name            pg_catalog.text,
+    up              pg_catalog.text NOT NULL,
+    down            pg_catalog.text,
+    transactional   pg_catalog.bool NOT NULL DEFAULT true,
+    checksum        pg_catalog.text NOT NULL
+                    GENERATED ALWAYS AS (migrate.checksum(up, down)) STORED,
+    added_at        pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    added_by        pg_catalog.name NOT NULL,
+    sort_key        pg_catalog.bytea NOT NULL
+                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+    CONSTRAINT migrations_pkey PRIMARY KEY (version),
+    CONSTRAINT migrations_version_format
+        CHECK (version OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
+    CONSTRAINT migrations_checksum_format
+        CHECK (checksum OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$')
+);
+
+CREATE INDEX migrations_sort_key_idx ON migrate.migrations (sort_key);
+
+COMMENT ON TABLE migrate.migrations IS
+'registered migrations: version, name, up and down scripts, checksum; written by migrate.add()';
+
+--
+-- The applied set: one row per applied migration, with the down script
+-- recorded when it was applied (rollback uses it, whatever the registry
+-- says later).
+--
+CREATE TABLE migrate.applied (
+    version         pg_catalog.text NOT NULL,
+    name            pg_catalog.text,
+    batch           pg_catalog.int4 NOT NULL,
+    checksum        pg_catalog.text NOT NULL,
+    down            pg_catalog.text,
+    transactional   pg_catalog.bool NOT NULL,
+    applied_at      pg_catalog.timestamptz NOT NULL,
+    applied_by      pg_catalog.name NOT NULL,
+    duration        pg_catalog.interval NOT NULL,
+    history_id      pg_catalog.int8 NOT NULL,
+    sort_key        pg_catalog.bytea NOT NULL
+                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+    CONSTRAINT applied_pkey PRIMARY KEY (version),
+    CONSTRAINT applied_batch_positive CHECK (batch OPERATOR(pg_catalog.>) 0)
+);
+
+CREATE INDEX applied_sort_key_idx ON migrate.applied (sort_key);
+CREATE INDEX applied_history_id_idx ON migrate.applied (history_id);
+
+COMMENT ON TABLE migrate.applied IS
+'applied migrations, with the batch and the down script recorded when each was applied';
+
+--
+-- The history: append-only record of every apply and revert.
+--
+CREATE SEQUENCE migrate.history_id_seq;
+
+CREATE TABLE migrate.history (
+    id              pg_catalog.int8 NOT NULL
+                    DEFAULT pg_catalog.nextval('migrate.history_id_seq'::pg_catalog.regclass),
+    version         pg_catalog.text NOT NULL,
+    name            pg_catalog.text,
+    action          pg_catalog.text NOT NULL,
+    batch           pg_catalog.int4 NOT NULL,
+    checksum        pg_catalog.text NOT NULL,
+    up              pg_catalog.text,
+    down            pg_catalog.text,
+    transactional   pg_catalog.bool,
+    statements      pg_catalog.int4,
+    started_at      pg_catalog.timestamptz NOT NULL,
+    duration        pg_catalog.interval NOT NULL,
+    role            pg_catalog.name NOT NULL,
+    session_role    pg_catalog.name NOT NULL DEFAULT session_user,
+    backend_pid     pg_catalog.int4 NOT NULL DEFAULT pg_catalog.pg_backend_pid(),
+    txid            pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    CONSTRAINT history_pkey PRIMARY KEY (id),
+    CONSTRAINT history_action_check
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['apply', 'revert', 'forget']))
+);
+
+ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
+
+CREATE INDEX history_version_idx ON migrate.history (version, id);
+
+COMMENT ON TABLE migrate.history IS
+'append-only record of every apply, revert and forget: who, when, how long, batch, checksum and the scripts as run';
+
+CREATE FUNCTION migrate.history_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'migrate_history_guard'
+LANGUAGE C
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.history_guard() IS
+'trigger function that keeps migrate.history append-only';
+
+CREATE TRIGGER history_append_only
+    BEFORE UPDATE OR DELETE ON migrate.history
+    FOR EACH ROW EXECUTE FUNCTION migrate.history_guard();
+
+CREATE TRIGGER history_no_truncate
+    BEFORE TRUNCATE ON migrate.history
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+
+--
+-- A generation counter bumped by every call that changes state, right
+-- after it takes the migrate lock.  At REPEATABLE READ or SERIALIZABLE the
+-- update fails if another run committed after the caller's snapshot.  Not
+-- dumped: CREATE EXTENSION creates its one row.
+--
+CREATE TABLE migrate.state (
+    singleton       pg_catalog.bool NOT NULL DEFAULT true,
+    generation      pg_catalog.int8 NOT NULL DEFAULT 0,
+    CONSTRAINT state_pkey PRIMARY KEY (singleton),
+    CONSTRAINT state_singleton CHECK (singleton)
+);
+
+INSERT INTO migrate.state DEFAULT VALUES;
+
+COMMENT ON TABLE migrate.state IS
+'one row: a counter that makes concurrent migrate calls fail cleanly at REPEATABLE READ and SERIALIZABLE';
+
+-- pg_dump dumps the contents of the registry, the applied set and the
+-- history, and the history's sequence position.
+SELECT pg_catalog.pg_extension_config_dump('migrate.migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.applied', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.history', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.history_id_seq', '');
+
+--
+-- Status: one row per registered or applied migration, in version order.
+--
+CREATE VIEW migrate.status AS
+SELECT COALESCE(m.version, a.version) AS version,
+       COALESCE(m.name, a.name) AS name,
+       CASE
+           WHEN a.version IS NULL THEN 'pending'
+           WHEN m.version IS NOT NULL
+                AND m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
+           ELSE 'applied'
+       END AS state,
+       a.batch,
+       a.applied_at,
+       a.applied_by,
+       a.duration,
+       CASE
+           WHEN a.version IS NULL THEN m.down IS NOT NULL
+           ELSE a.down IS NOT NULL
+       END AS reversible,
+       COALESCE(a.transactional, m.transactional) AS transactional,
+       m.version IS NOT NULL AS registered
+  FROM migrate.migrations m
+  FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
+ ORDER BY COALESCE(m.sort_key, a.sort_key);
+
+COMMENT ON VIEW migrate.status IS
+'every registered or applied migration in version order: state (applied, pending, modified), batch, when, by whom, how long, reversible';
+
+--
+-- Inspecting scripts.
+--
+CREATE FUNCTION migrate.statements(script pg_catalog.text,
+    OUT statement pg_catalog.int4, OUT line pg_catalog.int4,
+    OUT command pg_catalog.text, OUT top_level_only pg_catalog.bool,
+    OUT sql pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_statements'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.statements(pg_catalog.text) IS
+'how migrate splits a script: one row per statement, with its line, command and whether it cannot run in a transaction block';
+
+CREATE FUNCTION migrate.current_version()
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_current_version'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.current_version() IS
+'the highest applied migration version, NULL when none is applied';
+
+--
+-- Registering.
+--
+CREATE FUNCTION migrate.add(version pg_catalog.text, up pg_catalog.text,
+    down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
+    transactional pg_catalog.bool DEFAULT true)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_add'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+'register a pending migration; returns added, updated or unchanged';
+
+CREATE FUNCTION migrate.remove(version pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_remove'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.remove(pg_catalog.text) IS
+'unregister a pending migration';
+
+--
+-- Running.  These functions run migrations, which are the caller's SQL
+-- and must resolve names with the caller's search_path, as psql would:
+-- they do not pin search_path in their definition.  Their own queries pin
+-- it (pg_catalog, pg_temp) and are schema-qualified throughout.
+--
+CREATE FUNCTION migrate.latest(dry_run pg_catalog.bool DEFAULT false,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_latest'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.latest(pg_catalog.bool) IS
+'apply every pending migration in version order as one batch; with dry_run, run them and roll everything back';
+
+CREATE FUNCTION migrate.apply(version pg_catalog.text, up pg_catalog.text,
+    down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
+    transactional pg_catalog.bool DEFAULT true,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_apply'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+'register a migration and apply it; a no-op when it is already applied with the same text';
+
+CREATE FUNCTION migrate.up(version pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_up'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.up(pg_catalog.text) IS
+'apply the next pending migration, or the named one';
+
+CREATE FUNCTION migrate.down(version pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_down'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.down(pg_catalog.text) IS
+'revert the most recently applied migration, or the named one, with the down script recorded when it was applied';
+
+CREATE FUNCTION migrate.rollback("all" pg_catalog.bool DEFAULT false,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_rollback'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.rollback(pg_catalog.bool) IS
+'revert the last batch (or, with "all", every applied migration), newest first';
+
+CREATE FUNCTION migrate.forget(version pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_forget'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.forget(pg_catalog.text) IS
+'record an applied migration as not applied without running anything, after reverting it by hand';
+
+--
+-- Privileges.  Functions that change state are not executable by PUBLIC:
+-- a DBA grants them to a deploy role (see the README).  The tables are
+-- readable and writable only by the extension's owner; the functions
+-- write them on the caller's behalf.  The status view, the version order,
+-- checksums and splitting are harmless and open to all.
+--
+GRANT USAGE ON SCHEMA migrate TO PUBLIC;
+GRANT SELECT ON migrate.status TO PUBLIC;
+
+REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.remove(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.up(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.down(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.forget(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.history_guard() FROM PUBLIC;

@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ *
+ * lock.c
+ *	  The migrate lock: one migration run at a time per database.
+ *
+ * Every call that changes migrate's state (registering, applying,
+ * reverting) first takes a transaction-scoped advisory lock, so concurrent
+ * calls serialise and a session that dies or is killed can never leave
+ * the lock behind: the lock goes with its transaction.  The lock is the
+ * two-key advisory lock (classid 1835624306, objid 1635018016, objsubid
+ * 2), so DBAs can see who holds it in pg_locks.
+ *
+ * With migrate.lock_wait = off a caller fails at once instead of queueing,
+ * and the error names the process that holds the lock.
+ *
+ * After the lock, the call bumps the generation counter in migrate.state.
+ * At READ COMMITTED this is a no-op for correctness: each of the call's
+ * queries takes a new snapshot, so a caller that waited sees everything
+ * the previous holder committed.  At REPEATABLE READ and SERIALIZABLE the
+ * transaction's snapshot may predate another run's commit; updating a row
+ * that run changed then fails with a serialization error, instead of the
+ * caller applying migrations a second time from a stale view.
+ *
+ * IDENTIFICATION
+ *	  src/lock.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+
+#include "migrate.h"
+
+/* "migr" and "ate " in ASCII: recognisable in pg_locks */
+#define MIGRATE_LOCK_KEY1	0x6D696772
+#define MIGRATE_LOCK_KEY2	0x61746520
+
+static MigrateQuery lock_holder_query = {
+	.sql =
+		"SELECT pg_catalog.string_agg(l.pid::pg_catalog.text, ', ' ORDER BY l.pid)"
+		"  FROM pg_catalog.pg_locks l"
+		" WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
+		"   AND l.database OPERATOR(pg_catalog.=) $1"
+		"   AND l.classid OPERATOR(pg_catalog.=) $2"
+		"   AND l.objid OPERATOR(pg_catalog.=) $3"
+		"   AND l.objsubid OPERATOR(pg_catalog.=) 2"
+		"   AND l.granted",
+	.nargs = 3,
+	.argtypes = {OIDOID, OIDOID, OIDOID}
+};
+
+static MigrateQuery bump_generation_query = {
+	.sql =
+		"UPDATE migrate.state SET generation = generation OPERATOR(pg_catalog.+) 1",
+	.nargs = 0
+};
+
+/*
+ * The pid(s) holding the migrate lock, as text, or NULL.
+ */
+static char *
+lock_holders(void)
+{
+	Datum		values[3];
+	char	   *pids = NULL;
+
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	values[1] = ObjectIdGetDatum((Oid) MIGRATE_LOCK_KEY1);
+	values[2] = ObjectIdGetDatum((Oid) MIGRATE_LOCK_KEY2);
+	if (migrate_catalog_exec(&lock_holder_query, values, NULL, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		pids = migrate_catalog_getstr(0, 1);
+	migrate_catalog_done();
+	return pids;
+}
+
+/*
+ * Take the migrate lock for the rest of the transaction, waiting for it
+ * unless migrate.lock_wait is off, then make sure this transaction's view
+ * of migrate's tables is current.  Re-entrant within a transaction.
+ */
+void
+migrate_lock_acquire(void)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	LOCKTAG		tag;
+	LockAcquireResult res;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
+						 MIGRATE_LOCK_KEY2, 2);
+
+	res = LockAcquire(&tag, ExclusiveLock, false, !migrate_lock_wait);
+	if (res == LOCKACQUIRE_NOT_AVAIL)
+	{
+		char	   *pids = lock_holders();
+
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("another migrate call is running in this database"),
+				 pids ? errdetail("Process %s holds the migrate lock.", pids) :
+				 errdetail("Its process released the lock while it was being looked up."),
+				 errhint("Wait for it to finish, or set migrate.lock_wait = on to queue behind it.")));
+	}
+
+	PG_TRY();
+	{
+		(void) migrate_catalog_exec(&bump_generation_query, NULL, NULL, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		if (!IsolationUsesXactSnapshot() ||
+			geterrcode() != ERRCODE_T_R_SERIALIZATION_FAILURE)
+			PG_RE_THROW();
+
+		/* say why, then let the transaction abort as it must */
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("another session changed migrations after this transaction's snapshot was taken"),
+				 errdetail("%s", edata->message),
+				 errhint("Retry the transaction, or run migrate at READ COMMITTED, where it always sees the latest state.")));
+	}
+	PG_END_TRY();
+}

@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *	  Module entry point and settings of the migrate extension.
+ *
+ * migrate stores database migrations in tables of schema "migrate" and
+ * runs them inside the server.  This file only loads the module: it
+ * defines the migrate.* settings.  The engine is in the other files:
+ * script.c splits scripts, registry.c registers them, runner.c runs one
+ * migration step, commands.c plans and runs whole calls, lock.c
+ * serialises them and catalog.c reads and writes migrate's tables.
+ *
+ * IDENTIFICATION
+ *	  src/migrate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "migrate.h"
+
+PG_MODULE_MAGIC;
+
+/* migrate.lock_wait: queue behind a running migrate call, or fail */
+bool		migrate_lock_wait = true;
+
+void		_PG_init(void);
+
+/*
+ * Define the migrate.* settings.
+ */
+static void
+define_settings(void)
+{
+	DefineCustomBoolVariable("migrate.lock_wait",
+							 "Wait for the migrate lock when another session holds it.",
+							 "When off, a call that would change migrations while another "
+							 "session is running one fails at once, naming the process "
+							 "that holds the lock.",
+							 &migrate_lock_wait,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	migrate_reserve_guc_prefix("migrate");
+}
+
+/*
+ * Module load callback.
+ */
+void
+_PG_init(void)
+{
+	define_settings();
+}
