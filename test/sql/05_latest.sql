@@ -33,6 +33,19 @@ SELECT one();
 -- nothing pending: an empty batch
 SELECT * FROM migrate.latest();
 
+-- a NOTICE per migration (its DETAIL has the duration); while a migration
+-- runs, pg_stat_activity shows it, and afterwards the client's query again
+SET client_min_messages = notice;
+\set VERBOSITY terse
+SELECT migrate.add('10.5', 'CREATE TABLE ten_and_a_half (id int)', 'DROP TABLE ten_and_a_half',
+                   name => 'ten and a half');
+SELECT (SELECT string_agg(version, ',') FROM migrate.latest()) AS applied,
+       (SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS activity;
+SELECT version FROM migrate.down();
+SELECT migrate.remove('10.5');
+\set VERBOSITY default
+SET client_min_messages = warning;
+
 -- the next call is the next batch
 SELECT migrate.add('11', 'CREATE TABLE eleven (id int)', 'DROP TABLE eleven');
 SELECT migrate.add('12', 'CREATE TABLE twelve (id int)', 'DROP TABLE twelve');
@@ -41,7 +54,7 @@ SELECT version, batch FROM migrate.status;
 
 -- the history records every apply with its text
 SELECT id, version, action, batch, statements, role = current_user AS by_me,
-       checksum = migrate.checksum(up, down) AS checksum_ok
+       CASE action WHEN 'apply' THEN checksum = migrate.checksum(up, down) END AS checksum_ok
   FROM migrate.history ORDER BY id;
 
 -- a pending version lower than an applied one is applied, with a warning

@@ -1,0 +1,293 @@
+# Copyright (c) 2026, The migrate contributors
+#
+# Why TAP: the real migration histories of ../shared/corpus are read from
+# files, registered with migrate.add() and applied in databases of their
+# own; a perl script can read the files and compare pg_dump output.
+#
+# The histories were written by other projects for other tools:
+#   authelia   26 migrations with downs: applies, rolls back completely
+#              with rollback(all), applies again to the same schema
+#   kestra     26 Flyway migrations (V1_2 < V1_10): natural order
+#   harbor     39 golang-migrate migrations, after its prelude.sql
+#   crates-io  the 218 diesel migrations before its first
+#              non-transactional one, then that one is refused by latest()
+#   hatchet    the 36 goose migrations before its first NO TRANSACTION one
+# Each history is registered in reverse order, so that only migrate's
+# natural version order can put it right; the order applied must equal
+# the upstream tool's order in order.tsv.
+#
+# MIGRATE_CORPUS names the corpus directory; without it the test is
+# skipped with a message.
+
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $corpus = $ENV{MIGRATE_CORPUS} // '';
+if ($corpus eq '' || !-d $corpus)
+{
+	plan skip_all =>
+	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
+}
+
+my $node = PostgreSQL::Test::Cluster->new('corpus');
+$node->init;
+$node->start;
+
+sub slurp
+{
+	my ($path) = @_;
+	open my $fh, '<:raw', $path or die "cannot read $path: $!";
+	local $/;
+	my $text = <$fh>;
+	close $fh;
+	return $text;
+}
+
+# order.tsv: seq, version, up file, down file, tx/no-tx, counts
+sub read_order
+{
+	my ($name) = @_;
+	my @rows;
+	open my $fh, '<', "$corpus/$name/order.tsv" or die $!;
+	<$fh>;
+	while (my $line = <$fh>)
+	{
+		chomp $line;
+		my @f = split /\t/, $line;
+		push @rows,
+		  { version => $f[1], up => $f[2], down => $f[3], tx => $f[4] };
+	}
+	close $fh;
+	return @rows;
+}
+
+# A dollar-quoted SQL literal whose tag does not occur in the text.
+sub dq
+{
+	my ($text) = @_;
+	return 'NULL' unless defined $text;
+	my $n = 0;
+	$n++ while index($text, "\$m$n\$") >= 0;
+	return "\$m$n\$$text\$m$n\$";
+}
+
+# A 0-byte file is not a migration migrate accepts; say so in a comment,
+# as a DBA registering it would.
+sub up_text
+{
+	my ($text, $file) = @_;
+	return $text =~ /\S/ ? $text : "-- $file is empty upstream\n";
+}
+
+# goose: one file, -- +goose Up and -- +goose Down sections
+sub goose_sections
+{
+	my ($text) = @_;
+	my ($up, $down) = ('', undef);
+	my $cur = \my $none;
+	foreach my $line (split /(?<=\n)/, $text)
+	{
+		if ($line =~ /^--\s*\+goose\s+Up\b/i) { $cur = \$up; next; }
+		if ($line =~ /^--\s*\+goose\s+Down\b/i) { $down = ''; $cur = \$down; next; }
+		$$cur .= $line;
+	}
+	return ($up, $down);
+}
+
+sub add_call
+{
+	my ($m) = @_;
+	return sprintf("SELECT migrate.add(%s, %s, %s, name => %s, transactional => %s);\n",
+		dq($m->{version}), dq($m->{up_text}), dq($m->{down_text}),
+		dq($m->{name}), $m->{tx} eq 'tx' ? 'true' : 'false');
+}
+
+# Register migrations (in reverse order) in a new database; returns psql's
+# result so a test can look at refusals.
+sub register
+{
+	my ($db, @migrations) = @_;
+	my $sql = "SET client_min_messages = warning;\n";
+	$sql .= add_call($_) foreach reverse @migrations;
+	return $node->psql($db, $sql, on_error_stop => 0);
+}
+
+sub new_db
+{
+	my ($db, $prelude) = @_;
+	$node->safe_psql('postgres', "CREATE DATABASE \"$db\"");
+	$node->safe_psql($db, 'CREATE EXTENSION migrate');
+	$node->safe_psql($db, $prelude) if defined $prelude;
+}
+
+sub applied_order
+{
+	my ($db) = @_;
+	return $node->safe_psql($db,
+		q{SELECT string_agg(version, ',' ORDER BY history_id) FROM migrate.applied});
+}
+
+sub latest
+{
+	my ($db) = @_;
+	return $node->psql($db,
+		"SET client_min_messages = warning; SELECT count(*) FROM migrate.latest();",
+		on_error_stop => 0);
+}
+
+sub schema_dump
+{
+	my ($db) = @_;
+	my $out = `pg_dump -s --exclude-schema=migrate -d "@{[ $node->connstr($db) ]}"`;
+	die "pg_dump failed" if $?;
+	$out =~ s/^\\(un)?restrict .*$//mg;	# random per dump since 15.14
+	return $out;
+}
+
+# Files of a history given as separate up and down files.
+sub file_pairs
+{
+	my ($name, @rows) = @_;
+	my $dir = "$corpus/$name/migrations";
+	return map {
+		my $r = $_;
+		(my $n = $r->{up}) =~ s/\.up\.sql$|\/up\.sql$|\.sql$//;
+		{
+			version => $r->{version},
+			name => $n,
+			up_text => up_text(slurp("$dir/$r->{up}"), $r->{up}),
+			down_text => ($r->{down} eq '-' ? undef : slurp("$dir/$r->{down}")),
+			tx => $r->{tx},
+		}
+	} @rows;
+}
+
+# authelia: up, all the way down, up again to the same schema
+{
+	my @rows = read_order('authelia');
+	my @m = file_pairs('authelia', @rows);
+	new_db('authelia');
+	my ($ret, $out, $err) = register('authelia', @m);
+	is($ret, 0, 'authelia: 26 migrations registered') or diag($err);
+	($ret, $out, $err) = latest('authelia');
+	is($out, scalar(@rows), 'authelia: latest() applies all') or diag($err);
+	is(applied_order('authelia'), join(',', map { $_->{version} } @rows),
+		'authelia: in the upstream order');
+	my $schema = schema_dump('authelia');
+
+	($ret, $out, $err) = $node->psql('authelia',
+		'SET client_min_messages = warning; SELECT count(*) FROM migrate.rollback(true);');
+	is($out, scalar(@rows), 'authelia: rollback(all) reverts all') or diag($err);
+	is( $node->safe_psql(
+			'authelia', q{
+		SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = 'public'}),
+		'0',
+		'authelia: nothing left after the rollback');
+
+	($ret, $out, $err) = latest('authelia');
+	is($out, scalar(@rows), 'authelia: applies again') or diag($err);
+	is(schema_dump('authelia'), $schema, 'authelia: to the same schema');
+}
+
+# kestra: Flyway versions 1_1 .. 1_26, where 1_10 sorts after 1_9
+{
+	my @rows = read_order('kestra');
+	my @m = file_pairs('kestra', @rows);
+	new_db('kestra');
+	my ($ret, $out, $err) = register('kestra', @m);
+	is($ret, 0, 'kestra: registered') or diag($err);
+	($ret, $out, $err) = latest('kestra');
+	is($out, scalar(@rows), 'kestra: latest() applies all') or diag($err);
+	is(applied_order('kestra'), join(',', map { $_->{version} } @rows),
+		'kestra: in Flyway order');
+}
+
+# harbor: golang-migrate, needs the table golang-migrate creates
+{
+	my @rows = read_order('harbor');
+	my @m = file_pairs('harbor', @rows);
+	new_db('harbor', slurp("$corpus/harbor/prelude.sql"));
+	my ($ret, $out, $err) = register('harbor', @m);
+	is($ret, 0, 'harbor: registered') or diag($err);
+	($ret, $out, $err) = latest('harbor');
+	is($out, scalar(@rows), 'harbor: latest() applies all') or diag($err);
+	is(applied_order('harbor'), join(',', map { $_->{version} } @rows),
+		'harbor: in order');
+}
+
+# crates-io: diesel, three naming eras; up to the first non-transactional
+{
+	my @rows = read_order('crates-io');
+	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
+	my @m = file_pairs('crates-io', @rows[ 0 .. $first_notx - 1 ]);
+	new_db('crates');
+
+	# add() refuses downs that can never work, naming migration and line
+	my @refused;
+	foreach my $mig (@m)
+	{
+		my ($ret, $out, $err) = $node->psql('crates', add_call($mig));
+		next if $ret == 0;
+		push @refused, $mig->{version};
+		like($err,
+			qr/down script of migration "$mig->{version}" is not valid SQL: syntax error at or near "ALTER"\nDETAIL:  Line 2: /,
+			"crates-io: broken down of $mig->{version} refused at add()");
+		# register it as irreversible instead
+		$mig->{down_text} = undef;
+		$node->safe_psql('crates', add_call($mig));
+	}
+	is(join(',', @refused), '20170318181441', 'crates-io: one broken down in the prefix');
+
+	my ($ret, $out, $err) = latest('crates');
+	is($out, scalar(@m), "crates-io: latest() applies the $first_notx transactional migrations")
+	  or diag($err);
+	is(applied_order('crates'), join(',', map { $_->{version} } @m),
+		'crates-io: in diesel order');
+
+	# the first non-transactional one is for CALL migrate.run()
+	my ($notx) = file_pairs('crates-io', $rows[$first_notx]);
+	$node->safe_psql('crates', add_call($notx));
+	($ret, $out, $err) = latest('crates');
+	like($err,
+		qr/migration "$notx->{version}" is not transactional.*\n.*\nHINT:  Run CALL migrate.run\(\)/,
+		'crates-io: latest() stops before the non-transactional migration');
+	is( $node->safe_psql(
+			'crates', q{SELECT count(*) FROM migrate.status WHERE state = 'applied'}),
+		scalar(@m),
+		'crates-io: and nothing more is applied');
+}
+
+# hatchet: goose files with Up and Down sections, up to NO TRANSACTION
+{
+	my @rows = read_order('hatchet');
+	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
+	my @m;
+	foreach my $r (@rows[ 0 .. $first_notx - 1 ])
+	{
+		my ($up, $down) = goose_sections(slurp("$corpus/hatchet/migrations/$r->{up}"));
+		(my $n = $r->{up}) =~ s/\.sql$//;
+		push @m,
+		  {
+			version => $r->{version},
+			name => $n,
+			up_text => up_text($up, $r->{up}),
+			down_text => $down,
+			tx => $r->{tx}
+		  };
+	}
+	new_db('hatchet');
+	my ($ret, $out, $err) = register('hatchet', @m);
+	is($ret, 0, 'hatchet: registered') or diag($err);
+	($ret, $out, $err) = latest('hatchet');
+	is($out, scalar(@m), "hatchet: latest() applies the $first_notx transactional migrations")
+	  or diag($err);
+	is(applied_order('hatchet'), join(',', map { $_->{version} } @m),
+		'hatchet: in goose order');
+}
+
+$node->stop;
+done_testing();
