@@ -119,7 +119,8 @@ CREATE TABLE migrate.history (
     txid            pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     CONSTRAINT history_pkey PRIMARY KEY (id),
     CONSTRAINT history_action_check
-        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['apply', 'revert', 'forget']))
+        CHECK (action OPERATOR(pg_catalog.=) ANY
+               (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture']))
 );
 
 ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
@@ -127,7 +128,7 @@ ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
 CREATE INDEX history_version_idx ON migrate.history (version, id);
 
 COMMENT ON TABLE migrate.history IS
-'append-only record of every apply, revert and forget: who, when, how long, batch, checksum and the scripts as run';
+'append-only record of every apply, revert and forget (and adopt, baseline, capture: recorded without running): who, when, how long, batch, checksum and the scripts';
 
 CREATE FUNCTION migrate.history_guard()
 RETURNS trigger

@@ -272,8 +272,11 @@ highest_applied(void)
 	return version;
 }
 
-static int
-next_batch(void)
+/*
+ * The number of a new batch: one more than the highest batch applied.
+ */
+int
+migrate_next_batch(void)
 {
 	bool		isnull;
 	int			batch;
@@ -377,7 +380,7 @@ apply_batch(List *versions, bool dry_run)
 
 	ab.versions = versions;
 	ab.highest = highest_applied();
-	ab.batch = next_batch();
+	ab.batch = migrate_next_batch();
 	ab.results = NIL;
 	ab.resultcxt = CurrentMemoryContext;
 

@@ -141,6 +141,9 @@ extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);
 
 /* in runner.c */
 extern bool migrate_in_migration(void);
+extern const char *migrate_current_migration(void);
+extern void migrate_mark_applied(const char *version, int batch,
+								 const char *action);
 extern int	migrate_run_script(const char *version, const char *name,
 							   const char *direction, const char *text);
 extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
@@ -151,6 +154,7 @@ extern MigrateStepResult *migrate_revert_step(const char *version);
 extern void migrate_call_begin(void);
 extern void migrate_call_end(void);
 extern void migrate_spi_connect(void);
+extern int	migrate_next_batch(void);
 extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
 												TupleDesc *tupdesc);
 

@@ -45,6 +45,9 @@
 /* Nesting depth of running migration scripts in this backend. */
 static int	running_depth = 0;
 
+/* Version of the migration whose statements are running, or NULL. */
+static const char *running_version = NULL;
+
 /*
  * What the error context callback needs to say where a failure happened.
  */
@@ -77,13 +80,13 @@ static MigrateQuery record_apply_query = {
 		"WITH h AS ("
 		"  INSERT INTO migrate.history (version, name, action, batch, checksum,"
 		"         up, down, transactional, statements, started_at, duration, role)"
-		"  VALUES ($1, $2, 'apply', $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+		"  VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 		"  RETURNING id)"
 		" INSERT INTO migrate.applied (version, name, batch, checksum, down,"
 		"        transactional, applied_at, applied_by, duration, history_id)"
 		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id FROM h",
-	.nargs = 11,
-	.argtypes = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID}
+	.nargs = 12,
+	.argtypes = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID}
 };
 
 static MigrateQuery record_revert_query = {
@@ -105,6 +108,16 @@ bool
 migrate_in_migration(void)
 {
 	return running_depth > 0;
+}
+
+/*
+ * The version of the migration whose statements are running in this
+ * backend, or NULL: DDL history links the DDL it records to it.
+ */
+const char *
+migrate_current_migration(void)
+{
+	return running_version;
 }
 
 /*
@@ -162,6 +175,7 @@ migrate_run_script(const char *version, const char *name,
 				   const char *direction, const char *text)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
+	const char *saved_version;
 	RunContext	rc;
 	ErrorContextCallback callback;
 	int			i;
@@ -177,6 +191,8 @@ migrate_run_script(const char *version, const char *name,
 	error_context_stack = &callback;
 
 	running_depth++;
+	saved_version = running_version;
+	running_version = version;
 	PG_TRY();
 	{
 		for (i = 0; i < rc.script->nstatements; i++)
@@ -203,6 +219,7 @@ migrate_run_script(const char *version, const char *name,
 	PG_FINALLY();
 	{
 		running_depth--;
+		running_version = saved_version;
 	}
 	PG_END_TRY();
 
@@ -276,6 +293,7 @@ migrate_in_subtransaction(MigrateWork work, void *arg, bool keep)
 typedef struct Step
 {
 	const char *version;
+	const char *action;			/* history action of an apply */
 	char	   *name;
 	char	   *script;			/* up when applying, down when reverting */
 	char	   *up;				/* applying: recorded in history */
@@ -289,17 +307,14 @@ typedef struct Step
 	int			statements;
 } Step;
 
+/*
+ * Record a step as applied, in history and in the applied set.
+ */
 static void
-apply_work(void *arg)
+record_apply(Step *step)
 {
-	Step	   *step = (Step *) arg;
-	Datum		values[11];
-	char		nulls[11];
-
-	step->started = GetCurrentTimestamp();
-	step->statements = migrate_run_script(step->version, step->name, "up",
-										  step->script);
-	step->duration_us = GetCurrentTimestamp() - step->started;
+	Datum		values[12];
+	char		nulls[12];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(step->version);
@@ -313,7 +328,20 @@ apply_work(void *arg)
 	values[8] = TimestampTzGetDatum(step->started);
 	values[9] = interval_datum(step->duration_us);
 	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
+	values[11] = CStringGetTextDatum(step->action);
 	(void) migrate_catalog_exec(&record_apply_query, values, nulls, 0);
+}
+
+static void
+apply_work(void *arg)
+{
+	Step	   *step = (Step *) arg;
+
+	step->started = GetCurrentTimestamp();
+	step->statements = migrate_run_script(step->version, step->name, "up",
+										  step->script);
+	step->duration_us = GetCurrentTimestamp() - step->started;
+	record_apply(step);
 }
 
 static void
@@ -372,6 +400,61 @@ report_step(const char *what, const Step *step)
 }
 
 /*
+ * Load registered migration "version" into a step, in the current memory
+ * context.
+ */
+static void
+load_registered(Step *step, const char *version, int batch)
+{
+	Datum		arg = CStringGetTextDatum(version);
+	bool		isnull;
+
+	memset(step, 0, sizeof(Step));
+	step->version = version;
+	step->action = "apply";
+	step->batch = batch;
+	step->role = migrate_current_user_name();
+
+	(void) migrate_catalog_exec(&fetch_registered_query, &arg, NULL, 1);
+	if (SPI_processed != 1)
+		elog(ERROR, "migration %s is not registered", version);
+	step->name = migrate_catalog_getstr(0, 1);
+	step->up = migrate_catalog_getstr(0, 2);
+	step->down = migrate_catalog_getstr(0, 3);
+	step->transactional = DatumGetBool(migrate_catalog_getdatum(0, 4, &isnull));
+	step->checksum = migrate_catalog_getstr(0, 5);
+	step->script = step->up;
+	migrate_catalog_done();
+}
+
+/*
+ * Record registered, pending migration "version" as applied in batch
+ * "batch" without running it: for migrations whose changes are already in
+ * the database (captured drift, a baseline, another tool's history).
+ * "action" is the history action ("adopt", "baseline", "capture").  The
+ * caller holds the migrate lock and is connected to SPI.
+ */
+void
+migrate_mark_applied(const char *version, int batch, const char *action)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext stepcxt;
+	Step		step;
+
+	stepcxt = AllocSetContextCreate(callercxt, "migrate step",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(stepcxt);
+
+	load_registered(&step, version, batch);
+	step.action = action;
+	step.started = GetCurrentTimestamp();
+	record_apply(&step);
+
+	MemoryContextSwitchTo(callercxt);
+	MemoryContextDelete(stepcxt);
+}
+
+/*
  * Apply registered migration "version" as part of batch "batch".  The
  * caller holds the migrate lock, has checked that the migration is
  * pending and transactional, and is connected to SPI.  The result is
@@ -384,30 +467,12 @@ migrate_apply_step(const char *version, int batch)
 	MemoryContext stepcxt;
 	MigrateStepResult *result;
 	Step		step;
-	Datum		arg;
-	bool		isnull;
 
 	stepcxt = AllocSetContextCreate(callercxt, "migrate step",
 									ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(stepcxt);
-	arg = CStringGetTextDatum(version);
 
-	memset(&step, 0, sizeof(step));
-	step.version = version;
-	step.batch = batch;
-	step.role = migrate_current_user_name();
-
-	(void) migrate_catalog_exec(&fetch_registered_query, &arg, NULL, 1);
-	if (SPI_processed != 1)
-		elog(ERROR, "migration %s is not registered", version);
-	step.name = migrate_catalog_getstr(0, 1);
-	step.up = migrate_catalog_getstr(0, 2);
-	step.down = migrate_catalog_getstr(0, 3);
-	step.transactional = DatumGetBool(migrate_catalog_getdatum(0, 4, &isnull));
-	step.checksum = migrate_catalog_getstr(0, 5);
-	step.script = step.up;
-	migrate_catalog_done();
-
+	load_registered(&step, version, batch);
 	migrate_in_subtransaction(apply_work, &step, true);
 	report_step("applied", &step);
 
