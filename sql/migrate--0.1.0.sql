@@ -316,6 +316,51 @@ COMMENT ON FUNCTION migrate.forget(pg_catalog.text) IS
 'record an applied migration as not applied without running anything, after reverting it by hand';
 
 --
+-- Schema: the DDL of the database from the catalogs, a baseline that
+-- adopts an existing database, and migrations as files for a repository.
+--
+CREATE FUNCTION migrate.schema(schemas pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_schema'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.schema(pg_catalog.text[]) IS
+'the DDL of every user object (or of those in the schemas named), generated from the catalogs in a deterministic, dependency-correct order';
+
+CREATE FUNCTION migrate.baseline(version pg_catalog.text,
+    name pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT statements pg_catalog.int4, OUT reversible pg_catalog.bool)
+RETURNS record
+AS 'MODULE_PATHNAME', 'migrate_baseline'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.baseline(pg_catalog.text, pg_catalog.text) IS
+'adopt an existing database: register a migration whose up script is migrate.schema() and record it as applied without running it';
+
+CREATE FUNCTION migrate.export(version pg_catalog.text,
+    format pg_catalog.text DEFAULT 'sql')
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_export'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export(pg_catalog.text, pg_catalog.text) IS
+'a registered migration as the contents of a file: format sql (-- migrate:up / -- migrate:down sections) or knex (a knex migration module)';
+
+CREATE FUNCTION migrate.export_all(format pg_catalog.text DEFAULT 'sql',
+    OUT filename pg_catalog.text, OUT contents pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_export_all'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export_all(pg_catalog.text) IS
+'every registered migration as a file (file name and contents), in version order: format sql or knex';
+
+--
 -- Privileges.  Functions that change state are not executable by PUBLIC:
 -- a DBA grants them to a deploy role (see the README).  The tables are
 -- readable and writable only by the extension's owner; the functions
@@ -334,3 +379,9 @@ REVOKE ALL ON FUNCTION migrate.down(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.forget(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.history_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.baseline(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+-- export() and export_all() change nothing, but they show migration
+-- scripts, which only the extension's owner can read otherwise.
+-- schema() shows what the catalogs show to everyone and stays open.
+REVOKE ALL ON FUNCTION migrate.export(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text) FROM PUBLIC;

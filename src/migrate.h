@@ -39,6 +39,13 @@
 #define migrate_reserve_guc_prefix(p)	EmitWarningsOnPlaceholders(p)
 #endif
 
+/* SQL text for catalog columns new in 14 (multiranges, compression...) */
+#if PG_VERSION_NUM >= 140000
+#define migrate_sql_pg14(newer, older)	newer
+#else
+#define migrate_sql_pg14(newer, older)	older
+#endif
+
 /* The extension's schema. */
 #define MIGRATE_SCHEMA		"migrate"
 
