@@ -40,7 +40,6 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/binaryheap.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -475,16 +474,55 @@ compare_ranks(Datum a, Datum b, void *arg)
 }
 
 /*
- * The first line of an item's DDL, for messages.
+ * What an item creates, for messages: "table s.t", "function s.f(int)",
+ * "index i on s.t".
  */
 static char *
 item_label(const SchemaItem *item)
 {
-	const char *nl = strchr(item->ddl.data, '\n');
-	int			len = nl ? nl - item->ddl.data : item->ddl.len;
+	static const char *const kinds[] = {
+		[SCHEMA_P_SCHEMA] = "schema",
+		[SCHEMA_P_EXTENSION] = "extension",
+		[SCHEMA_P_TYPE] = "type",
+		[SCHEMA_P_FUNCTION] = "function",
+		[SCHEMA_P_AGGREGATE] = "aggregate",
+		[SCHEMA_P_SEQUENCE] = "sequence",
+		[SCHEMA_P_TABLE] = "table",
+		[SCHEMA_P_VIEW] = "view",
+		[SCHEMA_P_SEQUENCE_OWNER] = "owner of sequence",
+		[SCHEMA_P_CONSTRAINT] = "constraint",
+		[SCHEMA_P_INDEX] = "index",
+		[SCHEMA_P_INDEX_ATTACH] = "attachment of index",
+		[SCHEMA_P_FOREIGN_KEY] = "foreign key",
+		[SCHEMA_P_TRIGGER] = "trigger",
+		[SCHEMA_P_RULE] = "rule",
+		[SCHEMA_P_POLICY] = "policy",
+		[SCHEMA_P_STATISTICS] = "statistics",
+	};
+	const char *kind = kinds[item->priority];
 
-	len = pg_mbcliplen(item->ddl.data, len, Min(len, 80));
-	return pnstrdup(item->ddl.data, len);
+	switch (item->priority)
+	{
+		case SCHEMA_P_SCHEMA:
+		case SCHEMA_P_EXTENSION:
+			return psprintf("%s %s", kind, quote_identifier(item->sortname));
+		case SCHEMA_P_FUNCTION:
+		case SCHEMA_P_AGGREGATE:
+			return psprintf("%s %s(%s)", kind,
+							schema_qualified(item->sortnsp, item->sortname),
+							item->sorttag);
+		case SCHEMA_P_CONSTRAINT:
+		case SCHEMA_P_INDEX:
+		case SCHEMA_P_FOREIGN_KEY:
+		case SCHEMA_P_TRIGGER:
+		case SCHEMA_P_RULE:
+		case SCHEMA_P_POLICY:
+			return psprintf("%s %s on %s", kind, quote_identifier(item->sorttag),
+							schema_qualified(item->sortnsp, item->sortname));
+		default:
+			return psprintf("%s %s", kind,
+							schema_qualified(item->sortnsp, item->sortname));
+	}
 }
 
 /*
@@ -553,7 +591,7 @@ order_items(SchemaDump *dump)
 			if (done[i])
 				continue;
 			if (reported < SCHEMA_LOOP_REPORT)
-				appendStringInfo(&loop, "%s%s", reported > 0 ? "; " : "",
+				appendStringInfo(&loop, "%s%s", reported > 0 ? ", " : "",
 								 item_label(sorted[i]));
 			reported++;
 			result[nresult++] = sorted[i];
@@ -563,7 +601,7 @@ order_items(SchemaDump *dump)
 						reported),
 				 errdetail("They are dumped in default order, which may not load: %s%s.",
 						   loop.data,
-						   reported > SCHEMA_LOOP_REPORT ? "; ..." : ""),
+						   reported > SCHEMA_LOOP_REPORT ? ", ..." : ""),
 				 errhint("Break the loop, for example by moving a column default or a constraint that calls a function into a statement of its own.")));
 	}
 
