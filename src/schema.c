@@ -71,9 +71,11 @@ typedef struct SchemaObjectEntry
 /*
  * Session settings that change how the deparsers print: pinned while
  * schema() runs, so that its text does not depend on the caller's
- * settings.
+ * settings.  JIT is off: compiling the catalog queries of a large
+ * database costs more than it saves.
  */
 static const char *const pinned_settings[][2] = {
+	{"jit", "off"},
 	{"search_path", "pg_catalog, pg_temp"},
 	{"DateStyle", "ISO, MDY"},
 	{"IntervalStyle", "postgres"},
