@@ -133,6 +133,9 @@ read_migration(int row, ExportMigration *m)
 	m->transactional = DatumGetBool(migrate_catalog_getdatum(row, 5, &isnull));
 }
 
+/*
+ * An ASCII letter or digit: what file names keep of a migration's name.
+ */
 static bool
 is_ascii_alnum(char c)
 {
@@ -216,6 +219,10 @@ append_script(StringInfo buf, const char *script)
 		appendStringInfoChar(buf, '\n');
 }
 
+/*
+ * The sql file: -- migrate:up and, unless the migration is irreversible,
+ * -- migrate:down sections.
+ */
 static char *
 export_sql(const ExportMigration *m)
 {
@@ -303,6 +310,10 @@ append_knex_function(StringInfo buf, const ExportMigration *m,
 	appendStringInfoString(buf, "};\n");
 }
 
+/*
+ * The knex module: exports.up, exports.down and, for a migration that
+ * runs outside a transaction, exports.config.
+ */
 static char *
 export_knex(const ExportMigration *m, const char *filename)
 {

@@ -145,6 +145,10 @@ schema_text(uint64 row, int col)
 	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
 }
 
+/*
+ * Column "col" of row "row" of the last query as an oid, a bool, an int8
+ * or a "char"; NULL reads as 0, false or '\0'.
+ */
 Oid
 schema_oid(uint64 row, int col)
 {

@@ -286,6 +286,9 @@ relation_item(SchemaDump *dump, Oid relid)
 	return schema_owner_of(dump, RelationRelationId, relid);
 }
 
+/*
+ * CREATE EXTENSION IF NOT EXISTS, in the schema the extension is in.
+ */
 void
 schema_collect_extensions(SchemaDump *dump)
 {
@@ -330,6 +333,9 @@ aggregate_modify(char modify, char aggkind)
 		"READ_WRITE";
 }
 
+/*
+ * CREATE AGGREGATE with every option that is not the default.
+ */
 static void
 collect_aggregates(SchemaDump *dump)
 {

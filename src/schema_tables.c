@@ -242,6 +242,11 @@ add_element(TableInfo *ti, const char *fmt,...)
 	}
 }
 
+/*
+ * An item per table, with what comes before and after its list of
+ * columns: name, partition bound, parents, partition key, access method,
+ * storage parameters, row level security and replica identity.
+ */
 static void
 collect_table_rows(SchemaDump *dump)
 {
@@ -394,6 +399,10 @@ append_column_settings(TableInfo *ti, uint64 row, const char *column,
 						 compression[0] == 'l' ? "lz4" : "pglz");
 }
 
+/*
+ * The columns a table defines itself go into its CREATE TABLE; settings of
+ * every column go after it.
+ */
 static void
 collect_columns(SchemaDump *dump)
 {
@@ -492,6 +501,11 @@ constraint_item(SchemaDump *dump, int table, uint64 row)
 						 ti->qualified, quote_identifier(index));
 }
 
+/*
+ * Validated CHECK constraints that call no user function go into CREATE
+ * TABLE; inherited ones and foreign keys cloned to partitions are left to
+ * PostgreSQL; every other constraint is an item of its own.
+ */
 static void
 collect_constraints(SchemaDump *dump)
 {

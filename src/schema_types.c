@@ -80,8 +80,9 @@ static const char *const domains_sql =
 "                          ORDER BY k.conname)"
 "          FROM pg_catalog.pg_constraint k"
 "         WHERE k.contypid = t.oid AND k.contype = 'c' AND k.convalidated),"
-"       (SELECT string_agg(' ADD CONSTRAINT ' || quote_ident(k.conname)"
-"                          || ' ' || pg_get_constraintdef(k.oid), E'\\n'"
+"       (SELECT string_agg('ALTER DOMAIN ' || format_type(t.oid, NULL)"
+"                          || ' ADD CONSTRAINT ' || quote_ident(k.conname)"
+"                          || ' ' || pg_get_constraintdef(k.oid) || E';\\n', ''"
 "                          ORDER BY k.conname)"
 "          FROM pg_catalog.pg_constraint k"
 "         WHERE k.contypid = t.oid AND k.contype = 'c'"
@@ -172,6 +173,9 @@ type_item(SchemaDump *dump, const char *nsp, const char *name, Oid typoid,
 	return item;
 }
 
+/*
+ * CREATE TYPE ... AS ENUM, labels in their order.
+ */
 static void
 collect_enums(SchemaDump *dump)
 {
@@ -194,6 +198,9 @@ collect_enums(SchemaDump *dump)
 	schema_done();
 }
 
+/*
+ * CREATE TYPE ... AS (attributes).
+ */
 static void
 collect_composites(SchemaDump *dump)
 {
@@ -218,6 +225,10 @@ collect_composites(SchemaDump *dump)
 	schema_done();
 }
 
+/*
+ * CREATE DOMAIN with its validated CHECK constraints, then ALTER DOMAIN
+ * for the NOT VALID ones.
+ */
 static void
 collect_domains(SchemaDump *dump)
 {
@@ -254,12 +265,7 @@ collect_domains(SchemaDump *dump)
 			appendStringInfoString(ddl, checks);
 		appendStringInfoString(ddl, ";\n");
 		if (notvalid)
-		{
-			char	   *line = strtok(notvalid, "\n");
-
-			for (; line; line = strtok(NULL, "\n"))
-				appendStringInfo(ddl, "ALTER DOMAIN %s%s;\n", qualified, line);
-		}
+			appendStringInfoString(ddl, notvalid);
 
 		/* its constraints are part of the item */
 		constraints = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[row],
@@ -274,6 +280,11 @@ collect_domains(SchemaDump *dump)
 	schema_done();
 }
 
+/*
+ * CREATE TYPE ... AS RANGE.  The multirange type's name is always given:
+ * PostgreSQL makes it up from the range's name, and a rename of either
+ * would otherwise be lost.
+ */
 static void
 collect_ranges(SchemaDump *dump)
 {

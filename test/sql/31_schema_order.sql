@@ -16,6 +16,8 @@ CREATE FUNCTION t31.z_double(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE
 CREATE FUNCTION t31.z_is_even(x integer) RETURNS boolean LANGUAGE sql IMMUTABLE
     AS 'SELECT x % 2 = 0';
 CREATE DOMAIN t31.a_even AS integer CHECK (t31.z_is_even(VALUE));
+-- a NOT VALID constraint with a line break in it
+ALTER DOMAIN t31.a_even ADD CONSTRAINT not_odd_lines CHECK (VALUE::text <> E'1\n3') NOT VALID;
 CREATE TABLE t31.m_items (
     id integer PRIMARY KEY,
     code text DEFAULT t31.z_next_code(),
