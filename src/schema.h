@@ -169,12 +169,15 @@ extern void schema_warn_unsupported(SchemaDump *dump);
 /*
  * SQL expression: the storage parameters "expr" (a text[] such as
  * reloptions) as "name='value', ..." in their stored order, each name
- * preceded by "prefix" (a SQL string: '' or 'toast.'), or NULL.
+ * preceded by "prefix" (a SQL string: '' or 'toast.'), or NULL.  Options
+ * named pg_... are the server's own bookkeeping (some builds keep one on
+ * every column), not settings of the user: pg_dump leaves them out too.
  */
 #define SCHEMA_OPTIONS_SQL(prefix, expr) \
 	"(SELECT string_agg(" prefix " || quote_ident(o.option_name) || '='" \
 	" || quote_literal(o.option_value), ', ' ORDER BY o.n)" \
 	" FROM pg_catalog.pg_options_to_table(" expr ")" \
-	" WITH ORDINALITY o(option_name, option_value, n))"
+	" WITH ORDINALITY o(option_name, option_value, n)" \
+	" WHERE o.option_name !~ '^pg_')"
 
 #endif							/* MIGRATE_SCHEMA_H */

@@ -21,6 +21,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
@@ -110,6 +111,18 @@ static const char *const views_sql =
 "  LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam"
 " WHERE c.relkind IN ('v', 'm') AND c.relnamespace = ANY ($1)"
 "   AND " SCHEMA_NOT_IN_EXTENSION("pg_class", "c.oid");
+
+/*
+ * Column defaults of views (for INSERT through the view).
+ */
+static const char *const view_defaults_sql =
+"SELECT d.oid, d.adrelid, a.attname, pg_get_expr(d.adbin, d.adrelid)"
+"  FROM pg_catalog.pg_attrdef d"
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid"
+"                                AND a.attnum = d.adnum"
+"  JOIN pg_catalog.pg_class c ON c.oid = d.adrelid"
+" WHERE c.relkind = 'v' AND c.relnamespace = ANY ($1)"
+" ORDER BY d.adrelid, d.adnum";
 
 /*
  * User triggers, but those a partition has because its partitioned table
@@ -436,7 +449,8 @@ schema_collect_functions(SchemaDump *dump)
 }
 
 /*
- * Views and materialized views (created WITH NO DATA).
+ * Views and materialized views (created WITH NO DATA), and the defaults
+ * of views' columns.
  */
 void
 schema_collect_views(SchemaDump *dump)
@@ -475,6 +489,23 @@ schema_collect_views(SchemaDump *dump)
 			appendStringInfo(ddl, " WITH (%s)", options);
 		appendStringInfo(ddl, " AS\n%.*s%s;\n", len, query,
 						 matview ? "\n  WITH NO DATA" : "");
+	}
+	schema_done();
+
+	n = schema_query(dump, view_defaults_sql);
+	for (row = 0; row < n; row++)
+	{
+		int			item = relation_item(dump, schema_oid(row, 2));
+		SchemaItem *view;
+
+		if (item < 0)
+			continue;
+		view = dump->items[item];
+		schema_own(dump, AttrDefaultRelationId, schema_oid(row, 1), item);
+		appendStringInfo(&view->ddl, "ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s;\n",
+						 schema_qualified(view->sortnsp, view->sortname),
+						 quote_identifier(schema_text(row, 3)),
+						 schema_text(row, 4));
 	}
 	schema_done();
 }

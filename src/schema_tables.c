@@ -119,7 +119,8 @@ static const char *const columns_sql =
 "                                            AND pd.adnum = pa.attnum"
 "              WHERE i.inhrelid = a.attrelid"
 "              ORDER BY i.inhseqno LIMIT 1)"
-"       END"
+"       END,"
+"       " SCHEMA_OPTIONS_SQL("''", "a.attoptions")
 "  FROM pg_catalog.pg_attribute a"
 "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 "  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
@@ -352,7 +353,7 @@ append_identity(StringInfo buf, uint64 row, const char *relname,
 /*
  * Statements after CREATE TABLE for a column: NOT NULL and default of an
  * inherited column where they differ from the parent's, storage,
- * statistics target and compression.
+ * statistics target, options (n_distinct...) and compression.
  */
 static void
 append_column_settings(TableInfo *ti, uint64 row, const char *column,
@@ -362,6 +363,7 @@ append_column_settings(TableInfo *ti, uint64 row, const char *column,
 	char	   *storage = schema_text(row, 11);
 	char	   *stattarget = schema_text(row, 12);
 	char	   *compression = schema_text(row, 13);
+	char	   *options = schema_text(row, 26);
 
 	if (!local)
 	{
@@ -392,6 +394,10 @@ append_column_settings(TableInfo *ti, uint64 row, const char *column,
 		appendStringInfo(&ti->after,
 						 "ALTER TABLE ONLY %s ALTER COLUMN %s SET STATISTICS %s;\n",
 						 ti->qualified, column, stattarget);
+	if (options)
+		appendStringInfo(&ti->after,
+						 "ALTER TABLE ONLY %s ALTER COLUMN %s SET (%s);\n",
+						 ti->qualified, column, options);
 	if (compression && !local)
 		appendStringInfo(&ti->after,
 						 "ALTER TABLE ONLY %s ALTER COLUMN %s SET COMPRESSION %s;\n",

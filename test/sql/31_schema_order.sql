@@ -34,6 +34,9 @@ CREATE FUNCTION t31.a_count() RETURNS bigint LANGUAGE sql STABLE
 CREATE VIEW t31.z_base AS SELECT id, price FROM t31.m_items;
 CREATE VIEW t31.m_middle AS SELECT id, t31.z_double(price) AS d FROM t31.z_base;
 CREATE VIEW t31.a_top AS SELECT id, d, t31.a_count() AS n FROM t31.m_middle;
+-- a view column with a default, a column with options
+ALTER VIEW t31.z_base ALTER COLUMN price SET DEFAULT 0;
+ALTER TABLE t31.m_items ALTER COLUMN code SET (n_distinct = -0.5);
 
 -- constants print the same whatever the session settings
 CREATE TABLE t31.settings (
