@@ -146,47 +146,48 @@ schema_text(uint64 row, int col)
 }
 
 /*
+ * Column "col" of row "row" of the last query as a Datum, (Datum) 0 for
+ * NULL.
+ */
+static Datum
+binval(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
+								  SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? (Datum) 0 : d;
+}
+
+/*
  * Column "col" of row "row" of the last query as an oid, a bool, an int8
  * or a "char"; NULL reads as 0, false or '\0'.
  */
 Oid
 schema_oid(uint64 row, int col)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
-								  SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? InvalidOid : DatumGetObjectId(d);
+	return DatumGetObjectId(binval(row, col));
 }
 
 bool
 schema_bool(uint64 row, int col)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
-								  SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? false : DatumGetBool(d);
+	return DatumGetBool(binval(row, col));
 }
 
 int64
 schema_int64(uint64 row, int col)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
-								  SPI_tuptable->tupdesc, col, &isnull);
+	Datum		d = binval(row, col);
 
-	return isnull ? 0 : DatumGetInt64(d);
+	/* int8 is passed by reference where Datum is 32 bits */
+	return d == (Datum) 0 ? 0 : DatumGetInt64(d);
 }
 
 char
 schema_char(uint64 row, int col)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
-								  SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? '\0' : DatumGetChar(d);
+	return DatumGetChar(binval(row, col));
 }
 
 /*
@@ -665,9 +666,9 @@ migrate_schema_build(ArrayType *schemas, SchemaResult *result)
 	schema_collect_sequences(&dump);
 	schema_collect_views(&dump);
 	schema_collect_indexes(&dump);
-	schema_collect_triggers(&dump);
-	schema_collect_rules_and_statistics(&dump);
+	schema_collect_triggers_and_rules(&dump);
 	schema_collect_policies(&dump);
+	schema_collect_statistics(&dump);
 	schema_collect_comments(&dump);
 	collect_dependencies(&dump);
 	schema_warn_unsupported(&dump);

@@ -142,9 +142,9 @@ extern void schema_collect_indexes(SchemaDump *dump);
 extern void schema_collect_extensions(SchemaDump *dump);
 extern void schema_collect_functions(SchemaDump *dump);
 extern void schema_collect_views(SchemaDump *dump);
-extern void schema_collect_triggers(SchemaDump *dump);
+extern void schema_collect_triggers_and_rules(SchemaDump *dump);
 extern void schema_collect_policies(SchemaDump *dump);
-extern void schema_collect_rules_and_statistics(SchemaDump *dump);
+extern void schema_collect_statistics(SchemaDump *dump);
 extern void schema_collect_comments(SchemaDump *dump);
 extern void schema_warn_unsupported(SchemaDump *dump);
 

@@ -539,32 +539,71 @@ append_enabled(StringInfo buf, char enabled, const char *relation,
 }
 
 /*
- * Triggers, with pg_get_triggerdef().
+ * The item of an object that belongs to a table (trigger, rule, policy),
+ * from a row that starts (oid, table oid, schema, table, name), after its
+ * table; -1 when the table is not dumped.
  */
-void
-schema_collect_triggers(SchemaDump *dump)
+static int
+table_object_item(SchemaDump *dump, uint64 row, SchemaPriority priority,
+				  Oid classid)
 {
-	uint64		n = schema_query(dump, triggers_sql);
+	int			table = relation_item(dump, schema_oid(row, 2));
+	int			item;
+
+	if (table < 0)
+		return -1;
+	item = schema_item(dump, priority, schema_text(row, 3),
+					   schema_text(row, 4), schema_text(row, 5));
+	schema_own(dump, classid, schema_oid(row, 1), item);
+	schema_depend(dump, item, table);
+	return item;
+}
+
+/*
+ * Triggers or rules: their definition (column 6) and whether they fire
+ * (column 7).
+ */
+static void
+collect_table_objects(SchemaDump *dump, const char *sql,
+					  SchemaPriority priority, Oid classid, const char *what)
+{
+	uint64		n = schema_query(dump, sql);
 	uint64		row;
 
 	for (row = 0; row < n; row++)
 	{
-		int			table = relation_item(dump, schema_oid(row, 2));
-		char	   *nsp = schema_text(row, 3);
-		char	   *relname = schema_text(row, 4);
-		char	   *name = schema_text(row, 5);
-		int			item;
+		int			item = table_object_item(dump, row, priority, classid);
+		SchemaItem *it;
+		char	   *def;
+		int			len;
 
-		if (table < 0)
+		if (item < 0)
 			continue;
-		item = schema_item(dump, SCHEMA_P_TRIGGER, nsp, relname, name);
-		schema_own(dump, TriggerRelationId, schema_oid(row, 1), item);
-		schema_depend(dump, item, table);
-		appendStringInfo(&dump->items[item]->ddl, "%s;\n", schema_text(row, 6));
-		append_enabled(&dump->items[item]->ddl, schema_char(row, 7),
-					   schema_qualified(nsp, relname), "TRIGGER", name);
+		it = dump->items[item];
+		/* pg_get_ruledef() ends with a semicolon, pg_get_triggerdef() not */
+		def = schema_text(row, 6);
+		len = strlen(def);
+		if (len > 0 && def[len - 1] == ';')
+			len--;
+		appendStringInfo(&it->ddl, "%.*s;\n", len, def);
+		append_enabled(&it->ddl, schema_char(row, 7),
+					   schema_qualified(it->sortnsp, it->sortname), what,
+					   it->sorttag);
 	}
 	schema_done();
+}
+
+/*
+ * Triggers (pg_get_triggerdef()) and rules other than views' own
+ * (pg_get_ruledef()).
+ */
+void
+schema_collect_triggers_and_rules(SchemaDump *dump)
+{
+	collect_table_objects(dump, triggers_sql, SCHEMA_P_TRIGGER,
+						  TriggerRelationId, "TRIGGER");
+	collect_table_objects(dump, rules_sql, SCHEMA_P_RULE, RewriteRelationId,
+						  "RULE");
 }
 
 /*
@@ -579,25 +618,22 @@ schema_collect_policies(SchemaDump *dump)
 
 	for (row = 0; row < n; row++)
 	{
-		int			table = relation_item(dump, schema_oid(row, 2));
-		char	   *nsp = schema_text(row, 3);
-		char	   *relname = schema_text(row, 4);
-		char	   *name = schema_text(row, 5);
+		int			item = table_object_item(dump, row, SCHEMA_P_POLICY,
+											 PolicyRelationId);
+		SchemaItem *it;
+		StringInfo	ddl;
 		char		cmd = schema_char(row, 6);
 		char	   *roles = schema_text(row, 8);
 		char	   *qual = schema_text(row, 9);
 		char	   *check = schema_text(row, 10);
-		StringInfo	ddl;
-		int			item;
 
-		if (table < 0)
+		if (item < 0)
 			continue;
-		item = schema_item(dump, SCHEMA_P_POLICY, nsp, relname, name);
-		ddl = &dump->items[item]->ddl;
-		schema_own(dump, PolicyRelationId, schema_oid(row, 1), item);
-		schema_depend(dump, item, table);
-		appendStringInfo(ddl, "CREATE POLICY %s ON %s", quote_identifier(name),
-						 schema_qualified(nsp, relname));
+		it = dump->items[item];
+		ddl = &it->ddl;
+		appendStringInfo(ddl, "CREATE POLICY %s ON %s",
+						 quote_identifier(it->sorttag),
+						 schema_qualified(it->sortnsp, it->sortname));
 		if (!schema_bool(row, 7))
 			appendStringInfoString(ddl, " AS RESTRICTIVE");
 		if (cmd != '*')
@@ -616,35 +652,14 @@ schema_collect_policies(SchemaDump *dump)
 }
 
 /*
- * Rules (other than views' own) and extended statistics objects.
+ * Extended statistics objects, with pg_get_statisticsobjdef().
  */
 void
-schema_collect_rules_and_statistics(SchemaDump *dump)
+schema_collect_statistics(SchemaDump *dump)
 {
-	uint64		n = schema_query(dump, rules_sql);
+	uint64		n = schema_query(dump, statistics_sql);
 	uint64		row;
 
-	for (row = 0; row < n; row++)
-	{
-		int			table = relation_item(dump, schema_oid(row, 2));
-		char	   *nsp = schema_text(row, 3);
-		char	   *relname = schema_text(row, 4);
-		char	   *name = schema_text(row, 5);
-		int			item;
-
-		if (table < 0)
-			continue;
-		item = schema_item(dump, SCHEMA_P_RULE, nsp, relname, name);
-		schema_own(dump, RewriteRelationId, schema_oid(row, 1), item);
-		schema_depend(dump, item, table);
-		/* pg_get_ruledef() ends with the semicolon */
-		appendStringInfo(&dump->items[item]->ddl, "%s\n", schema_text(row, 6));
-		append_enabled(&dump->items[item]->ddl, schema_char(row, 7),
-					   schema_qualified(nsp, relname), "RULE", name);
-	}
-	schema_done();
-
-	n = schema_query(dump, statistics_sql);
 	for (row = 0; row < n; row++)
 	{
 		int			table = relation_item(dump, schema_oid(row, 2));

@@ -30,7 +30,7 @@
  * Enum types, with their labels in order.
  */
 static const char *const enums_sql =
-"SELECT t.oid, n.nspname, t.typname, t.typarray,"
+"SELECT t.oid, n.nspname, t.typname, t.typarray, 0::pg_catalog.oid,"
 "       (SELECT string_agg(E'\\n    ' || quote_literal(e.enumlabel), ','"
 "                          ORDER BY e.enumsortorder)"
 "          FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)"
@@ -174,53 +174,28 @@ type_item(SchemaDump *dump, const char *nsp, const char *name, Oid typoid,
 }
 
 /*
- * CREATE TYPE ... AS ENUM, labels in their order.
+ * CREATE TYPE ... AS ENUM (labels) or AS (attributes), from a row
+ * (oid, schema, name, array type, pg_class entry, list).
  */
 static void
-collect_enums(SchemaDump *dump)
+collect_listed_types(SchemaDump *dump, const char *sql, const char *kind)
 {
-	uint64		n = schema_query(dump, enums_sql);
+	uint64		n = schema_query(dump, sql);
 	uint64		row;
 
 	for (row = 0; row < n; row++)
 	{
 		char	   *nsp = schema_text(row, 2);
 		char	   *name = schema_text(row, 3);
-		char	   *labels = schema_text(row, 5);
+		char	   *list = schema_text(row, 6);
 		int			item = type_item(dump, nsp, name, schema_oid(row, 1),
 									 schema_oid(row, 4), "TYPE");
 
-		appendStringInfo(&dump->items[item]->ddl,
-						 "CREATE TYPE %s AS ENUM (%s%s);\n",
-						 schema_qualified(nsp, name),
-						 labels ? labels : "", labels ? "\n" : "");
-	}
-	schema_done();
-}
-
-/*
- * CREATE TYPE ... AS (attributes).
- */
-static void
-collect_composites(SchemaDump *dump)
-{
-	uint64		n = schema_query(dump, composites_sql);
-	uint64		row;
-
-	for (row = 0; row < n; row++)
-	{
-		char	   *nsp = schema_text(row, 2);
-		char	   *name = schema_text(row, 3);
-		char	   *attributes = schema_text(row, 6);
-		int			item = type_item(dump, nsp, name, schema_oid(row, 1),
-									 schema_oid(row, 4), "TYPE");
-
-		/* its attributes belong to the pg_class entry */
+		/* a composite type's attributes belong to its pg_class entry */
 		schema_own(dump, RelationRelationId, schema_oid(row, 5), item);
-		appendStringInfo(&dump->items[item]->ddl,
-						 "CREATE TYPE %s AS (%s%s);\n",
-						 schema_qualified(nsp, name),
-						 attributes ? attributes : "", attributes ? "\n" : "");
+		appendStringInfo(&dump->items[item]->ddl, "CREATE TYPE %s AS %s(%s%s);\n",
+						 schema_qualified(nsp, name), kind,
+						 list ? list : "", list ? "\n" : "");
 	}
 	schema_done();
 }
@@ -330,8 +305,8 @@ collect_ranges(SchemaDump *dump)
 void
 schema_collect_types(SchemaDump *dump)
 {
-	collect_enums(dump);
-	collect_composites(dump);
+	collect_listed_types(dump, enums_sql, "ENUM ");
+	collect_listed_types(dump, composites_sql, "");
 	collect_domains(dump);
 	collect_ranges(dump);
 }
