@@ -11,9 +11,11 @@
  *		-- migrate:down
  *		<down script>
  *
- * Each script is written as registered, followed by a newline when it
- * does not end with one.  An irreversible migration (down NULL) has no
- * "-- migrate:down" line at all; a "-- migrate:down" line followed by
+ * Each script is written as registered.  The marker of the down section
+ * must start a line, so an up script that does not end with a newline
+ * gets one before it; the last section is written as it is, so the file
+ * may end without a newline.  An irreversible migration (down NULL) has
+ * no "-- migrate:down" line at all; a "-- migrate:down" line followed by
  * nothing is a down script that does nothing.  A script with a line that
  * starts with "-- migrate:" cannot be written: a reader would take it for
  * a section marker.
@@ -207,19 +209,6 @@ check_no_marker(const ExportMigration *m, const char *direction,
 }
 
 /*
- * Append "script", and a newline if it does not end with one.
- */
-static void
-append_script(StringInfo buf, const char *script)
-{
-	int			len = strlen(script);
-
-	appendStringInfoString(buf, script);
-	if (len > 0 && script[len - 1] != '\n')
-		appendStringInfoChar(buf, '\n');
-}
-
-/*
  * The sql file: -- migrate:up and, unless the migration is irreversible,
  * -- migrate:down sections.
  */
@@ -235,11 +224,13 @@ export_sql(const ExportMigration *m)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "-- migrate:up%s\n",
 					 m->transactional ? "" : " transaction:false");
-	append_script(&buf, m->up);
+	appendStringInfoString(&buf, m->up);
 	if (m->down)
 	{
+		if (buf.data[buf.len - 1] != '\n')
+			appendStringInfoChar(&buf, '\n');
 		appendStringInfoString(&buf, "-- migrate:down\n");
-		append_script(&buf, m->down);
+		appendStringInfoString(&buf, m->down);
 	}
 	return buf.data;
 }
