@@ -55,6 +55,9 @@ static MigrateQuery pending_query = {
 		"  FROM migrate.migrations m"
 		" WHERE NOT EXISTS (SELECT FROM migrate.applied a"
 		"                    WHERE a.version OPERATOR(pg_catalog.=) m.version)"
+		"   AND (m.environments IS NULL"
+		"        OR COALESCE(pg_catalog.current_setting('migrate.environment', true), '')"
+		"           OPERATOR(pg_catalog.=) ANY (m.environments))"
 		" ORDER BY m.sort_key",
 	.nargs = 0
 };
@@ -456,7 +459,7 @@ apply_one(const char *version, bool transactional)
 }
 
 /*
- * apply(version, up, down, name, transactional) returns setof (...)
+ * apply(version, up, down, name, transactional, environments) returns setof (...)
  *
  * Register a migration and apply it, in one step.  Idempotent: with the
  * same text, a second call does nothing.
@@ -475,7 +478,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 	if (info.applied)
 		ereport(NOTICE,
 				(errmsg("migration \"%s\" is already applied", version)));
-	else
+	else if (!migrate_skipped_in_environment(version))
 		results = apply_one(version, info.transactional);
 
 	migrate_call_end();
@@ -525,7 +528,7 @@ migrate_up(PG_FUNCTION_ARGS)
 					(errmsg("migration \"%s\" is already applied", version)));
 		else if (!info.registered)
 			refuse_unknown(version);
-		else
+		else if (!migrate_skipped_in_environment(version))
 			results = apply_one(version, info.transactional);
 	}
 

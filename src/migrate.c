@@ -27,6 +27,9 @@ PG_MODULE_MAGIC;
 /* migrate.lock_wait: queue behind a running migrate call, or fail */
 bool		migrate_lock_wait = true;
 
+/* migrate.environment: where this database runs, for environments => */
+char	   *migrate_environment = NULL;
+
 void		_PG_init(void);
 
 /*
@@ -45,6 +48,17 @@ define_settings(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("migrate.environment",
+							   "The environment this database is part of, such as staging or production.",
+							   "Migrations and seeds registered with environments run only where "
+							   "this setting is one of them; the others are skipped. Set it per "
+							   "database or role with ALTER DATABASE or ALTER ROLE ... SET.",
+							   &migrate_environment,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	migrate_reserve_guc_prefix("migrate");
 }

@@ -39,6 +39,13 @@
 #define migrate_reserve_guc_prefix(p)	EmitWarningsOnPlaceholders(p)
 #endif
 
+/* the predefined role that may read server files (catalog/pg_authid.h) */
+#if PG_VERSION_NUM >= 140000
+#define MIGRATE_ROLE_READ_SERVER_FILES	ROLE_PG_READ_SERVER_FILES
+#else
+#define MIGRATE_ROLE_READ_SERVER_FILES	DEFAULT_ROLE_READ_SERVER_FILES
+#endif
+
 /* The extension's schema. */
 #define MIGRATE_SCHEMA		"migrate"
 
@@ -97,11 +104,60 @@ typedef struct MigrateQuery
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
 
+/*
+ * The migration file formats of other tools that load() reads.
+ */
+typedef enum MigrateFormat
+{
+	MIGRATE_FORMAT_NONE,
+	MIGRATE_FORMAT_GOLANG,		/* VERSION_name.up.sql + .down.sql */
+	MIGRATE_FORMAT_AUTHELIA,	/* [V]VERSION.name.up.sql + .down.sql */
+	MIGRATE_FORMAT_FLYWAY,		/* V<version>__desc.sql + U<version>__desc.sql */
+	MIGRATE_FORMAT_DIESEL,		/* VERSION_name/up.sql + down.sql */
+	MIGRATE_FORMAT_GOOSE,		/* VERSION_name.sql with -- +goose Up/Down */
+	MIGRATE_FORMAT_DBMATE,		/* VERSION_name.sql with -- migrate:up/down */
+	MIGRATE_FORMAT_PLAIN		/* VERSION_name.sql, up only */
+} MigrateFormat;
+
+/*
+ * What a file's name says it holds.
+ */
+typedef enum MigrateFileKind
+{
+	MIGRATE_FILE_UP,
+	MIGRATE_FILE_DOWN,			/* a down, or a Flyway undo */
+	MIGRATE_FILE_SECTIONS,		/* both directions in one file */
+	MIGRATE_FILE_REPEATABLE,	/* a Flyway repeatable migration */
+	MIGRATE_FILE_PROGRAM		/* a goose migration written in Go */
+} MigrateFileKind;
+
+typedef struct MigrateFileName
+{
+	MigrateFormat format;		/* PLAIN for a one-file migration: its
+								 * content says goose, dbmate or plain */
+	MigrateFileKind kind;
+	char	   *version;		/* NULL for a Flyway repeatable */
+	char	   *name;			/* NULL when the file names none */
+} MigrateFileName;
+
+/*
+ * A one-file migration split into its sections.
+ */
+typedef struct MigrateSections
+{
+	MigrateFormat format;		/* GOOSE, DBMATE or PLAIN */
+	char	   *up;
+	char	   *down;			/* NULL without a down section */
+	bool		transactional;	/* false: NO TRANSACTION, transaction:false */
+	const char *problem;		/* why the file cannot be loaded, or NULL */
+} MigrateSections;
+
 /* Work to run in a subtransaction (runner.c). */
 typedef void (*MigrateWork) (void *arg);
 
 /* in migrate.c */
 extern bool migrate_lock_wait;
+extern char *migrate_environment;
 
 /* in version.c */
 extern void migrate_check_version(const char *version, const char *argname);
@@ -149,6 +205,29 @@ extern int	migrate_run_script(const char *version, const char *name,
 extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
 extern MigrateStepResult *migrate_apply_step(const char *version, int batch);
 extern MigrateStepResult *migrate_revert_step(const char *version);
+
+/* in formats.c */
+extern const char *migrate_format_name(MigrateFormat format);
+extern bool migrate_parse_file_name(const char *filename,
+									MigrateFileName *out);
+extern void migrate_diesel_name(const char *dirname, char **version,
+								char **name);
+extern int	migrate_number_compare(const char *a, const char *b);
+extern int	migrate_flyway_compare(const char *a, const char *b);
+extern int	migrate_format_compare(MigrateFormat format, const char *a,
+								   const char *b);
+extern void migrate_split_sections(const char *text, MigrateSections *out);
+extern bool migrate_diesel_transactional(const char *metadata);
+extern bool migrate_flyway_transactional(const char *conf);
+extern char *migrate_flyway_placeholder(const char *text);
+
+/* in environment.c */
+extern Datum migrate_environments_arg(FunctionCallInfo fcinfo, int argno,
+									  bool *isnull);
+extern bool migrate_set_environments(const char *version, Datum environments,
+									 bool isnull);
+extern bool migrate_skipped_in_environment(const char *version);
+extern char *migrate_environments_literal(Datum environments);
 
 /* in commands.c */
 extern void migrate_call_begin(void);

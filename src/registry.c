@@ -233,23 +233,32 @@ migrate_transactional_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Read the arguments (version, up, down, name, transactional) shared by
- * add() and apply() and register the migration.
+ * Read the arguments (version, up, down, name, transactional,
+ * environments) shared by add() and apply() and register the migration.
  */
 const char *
 migrate_register_args(FunctionCallInfo fcinfo, char **version)
 {
+	const char *action;
+	bool		envnull;
+	Datum		environments;
+
 	*version = text_arg_or_null(fcinfo, 0);
 	migrate_check_version(*version, "version");
-	return migrate_register(*version,
-							text_arg_or_null(fcinfo, 1),
-							text_arg_or_null(fcinfo, 2),
-							text_arg_or_null(fcinfo, 3),
-							migrate_transactional_arg(fcinfo, 4));
+	environments = migrate_environments_arg(fcinfo, 5, &envnull);
+	action = migrate_register(*version,
+							  text_arg_or_null(fcinfo, 1),
+							  text_arg_or_null(fcinfo, 2),
+							  text_arg_or_null(fcinfo, 3),
+							  migrate_transactional_arg(fcinfo, 4));
+	if (migrate_set_environments(*version, environments, envnull) &&
+		strcmp(action, "unchanged") == 0)
+		action = "updated";
+	return action;
 }
 
 /*
- * add(version, up, down, name, transactional) returns text
+ * add(version, up, down, name, transactional, environments) returns text
  */
 Datum
 migrate_add(PG_FUNCTION_ARGS)
