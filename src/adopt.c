@@ -325,7 +325,7 @@ read_history(AdoptState *st)
 				if (extra == NULL)
 				{
 					add_row(st, key, NULL, "ignored",
-							pstrdup("flyway_schema_history records it as failed"));
+							psprintf("%s records it as failed", st->table));
 					break;
 				}
 				if (strcmp(extra, "SCHEMA") == 0)
@@ -457,7 +457,6 @@ take(AdoptState *st, Registered *r, char *note)
 static void
 match_history(AdoptState *st)
 {
-	const char *tname = tools[st->tool].name;
 	ListCell   *lc;
 
 	foreach(lc, st->entries)
@@ -482,9 +481,9 @@ match_history(AdoptState *st)
 					take(st, r, psprintf("%s records %s", st->table, e->key));
 				else if (tools[st->tool].tool == TOOL_GOLANG &&
 						 migrate_number_compare(r->version, e->key) < 0)
-					take(st, r, psprintf("golang-migrate is at version %s", e->key));
+					take(st, r, psprintf("%s is at version %s", st->table, e->key));
 				else
-					take(st, r, psprintf("%s records version %s", tname, e->key));
+					take(st, r, psprintf("%s records version %s", st->table, e->key));
 			}
 			if (tools[st->tool].tool != TOOL_KNEX)
 				break;
