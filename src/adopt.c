@@ -141,6 +141,9 @@ typedef struct AdoptState
 	List	   *rows;			/* AdoptRow */
 } AdoptState;
 
+/*
+ * Add a result row for something adopt() reports.
+ */
 static void
 add_row(AdoptState *st, const char *version, const char *name,
 		const char *action, char *note)
@@ -202,6 +205,9 @@ history_table(FunctionCallInfo fcinfo, int tool)
 									  get_rel_name(relid));
 }
 
+/*
+ * Error context while the tool's history table is read.
+ */
 static void
 read_error_callback(void *arg)
 {
@@ -350,6 +356,10 @@ read_history(AdoptState *st)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/*
+ * Read every registered migration, in version order, and whether it is
+ * applied.
+ */
 static void
 read_registered(AdoptState *st)
 {

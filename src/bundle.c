@@ -77,6 +77,9 @@ append_dollar_quoted(StringInfo buf, const char *text)
 	}
 }
 
+/*
+ * Append a string literal, or NULL.
+ */
 static void
 append_literal_or_null(StringInfo buf, const char *s)
 {
@@ -86,6 +89,9 @@ append_literal_or_null(StringInfo buf, const char *s)
 		appendStringInfoString(buf, "NULL");
 }
 
+/*
+ * Append the environments in column "col" of row "row" as SQL.
+ */
 static void
 append_environments(StringInfo buf, int row, int col)
 {

@@ -33,12 +33,16 @@
 
 #include "migrate.h"
 
+/*
+ * Character classes, as the tools' own parsers see them (ASCII only).
+ */
 static inline bool
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* blanks within a line */
 static inline bool
 is_space(char c)
 {
@@ -58,6 +62,9 @@ leading_digits(const char *s)
 	return n;
 }
 
+/*
+ * True if "s" ends with "suffix".
+ */
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -331,6 +338,10 @@ typedef struct Line
 	int			next;
 } Line;
 
+/*
+ * The line of "text" starting at "pos", trailing blanks and "\r" left
+ * out of [start, end); false at the end of the text.
+ */
 static bool
 next_line(const char *text, int pos, Line *line)
 {

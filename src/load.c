@@ -50,7 +50,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -63,7 +62,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "migrate.h"
 
@@ -135,6 +133,9 @@ add_note(LoadEntry *e, const char *fmt,...)
 	}
 }
 
+/*
+ * A new entry of the directory, appended to its list.
+ */
 static LoadEntry *
 new_entry(LoadDir *ld, MigrateFormat format, const char *version,
 		  const char *name, const char *upfile)
@@ -218,6 +219,9 @@ stat_path(const char *what, const char *path, struct stat *st)
 	return false;				/* keep compiler quiet */
 }
 
+/*
+ * True if "path" is a regular file; an error if it cannot be looked at.
+ */
 static bool
 is_regular_file(const char *path)
 {
@@ -226,6 +230,9 @@ is_regular_file(const char *path)
 	return stat_path("file", path, &st) && S_ISREG(st.st_mode);
 }
 
+/*
+ * list_sort() comparator of C strings, byte-wise.
+ */
 static int
 cstring_cmp(const ListCell *a, const ListCell *b)
 {
@@ -851,34 +858,26 @@ check_natural_order(LoadDir *ld)
 
 /*
  * Run "work" in a subtransaction and return the error it raised, or NULL.
- * Errors that must stop the call (cancel, shutdown, out of memory,
- * internal errors) are raised again.
+ * migrate_in_subtransaction() has rolled the subtransaction back when the
+ * error reaches us, so catching it here is safe.  Errors that must stop
+ * the call (cancel, shutdown, out of memory, internal errors) are raised
+ * again.
  */
 static ErrorData *
 try_in_subtransaction(MigrateWork work, void *arg)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
 
 	PG_TRY();
 	{
-		work(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
+		migrate_in_subtransaction(work, arg, true);
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
 
 		switch (ERRCODE_TO_CATEGORY(edata->sqlerrcode))
 		{
@@ -920,6 +919,10 @@ typedef struct ScriptCheck
 	char	   *top_level;		/* what makes it non-transactional, or NULL */
 } ScriptCheck;
 
+/*
+ * Parse one script as add() would, and say what makes it
+ * non-transactional.
+ */
 static void
 check_script_work(void *arg)
 {
@@ -937,6 +940,9 @@ check_script_work(void *arg)
 	}
 }
 
+/*
+ * Register an entry through migrate_register(), with all its checks.
+ */
 static void
 register_work(void *arg)
 {

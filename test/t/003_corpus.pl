@@ -21,48 +21,18 @@
 
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use Corpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $corpus = $ENV{MIGRATE_CORPUS} // '';
-if ($corpus eq '' || !-d $corpus)
-{
-	plan skip_all =>
-	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
-}
+my $corpus = corpus_dir();
 
 my $node = PostgreSQL::Test::Cluster->new('corpus');
 $node->init;
 $node->start;
-
-sub slurp
-{
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "cannot read $path: $!";
-	local $/;
-	my $text = <$fh>;
-	close $fh;
-	return $text;
-}
-
-# order.tsv: seq, version, up file, down file, tx/no-tx, counts
-sub read_order
-{
-	my ($name) = @_;
-	my @rows;
-	open my $fh, '<', "$corpus/$name/order.tsv" or die $!;
-	<$fh>;
-	while (my $line = <$fh>)
-	{
-		chomp $line;
-		my @f = split /\t/, $line;
-		push @rows,
-		  { version => $f[1], up => $f[2], down => $f[3], tx => $f[4] };
-	}
-	close $fh;
-	return @rows;
-}
 
 # A dollar-quoted SQL literal whose tag does not occur in the text.
 sub dq
@@ -82,20 +52,6 @@ sub up_text
 	return $text =~ /\S/ ? $text : "-- $file is empty upstream\n";
 }
 
-# goose: one file, -- +goose Up and -- +goose Down sections
-sub goose_sections
-{
-	my ($text) = @_;
-	my ($up, $down) = ('', undef);
-	my $cur = \my $none;
-	foreach my $line (split /(?<=\n)/, $text)
-	{
-		if ($line =~ /^--\s*\+goose\s+Up\b/i) { $cur = \$up; next; }
-		if ($line =~ /^--\s*\+goose\s+Down\b/i) { $down = ''; $cur = \$down; next; }
-		$$cur .= $line;
-	}
-	return ($up, $down);
-}
 
 sub add_call
 {
@@ -167,7 +123,7 @@ sub file_pairs
 
 # authelia: up, all the way down, up again to the same schema
 {
-	my @rows = read_order('authelia');
+	my @rows = read_order($corpus, 'authelia');
 	my @m = file_pairs('authelia', @rows);
 	new_db('authelia');
 	my ($ret, $out, $err) = register('authelia', @m);
@@ -195,7 +151,7 @@ sub file_pairs
 
 # kestra: Flyway versions 1_1 .. 1_26, where 1_10 sorts after 1_9
 {
-	my @rows = read_order('kestra');
+	my @rows = read_order($corpus, 'kestra');
 	my @m = file_pairs('kestra', @rows);
 	new_db('kestra');
 	my ($ret, $out, $err) = register('kestra', @m);
@@ -208,7 +164,7 @@ sub file_pairs
 
 # harbor: golang-migrate, needs the table golang-migrate creates
 {
-	my @rows = read_order('harbor');
+	my @rows = read_order($corpus, 'harbor');
 	my @m = file_pairs('harbor', @rows);
 	new_db('harbor', slurp("$corpus/harbor/prelude.sql"));
 	my ($ret, $out, $err) = register('harbor', @m);
@@ -221,7 +177,7 @@ sub file_pairs
 
 # crates-io: diesel, three naming eras; up to the first non-transactional
 {
-	my @rows = read_order('crates-io');
+	my @rows = read_order($corpus, 'crates-io');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
 	my @m = file_pairs('crates-io', @rows[ 0 .. $first_notx - 1 ]);
 	new_db('crates');
@@ -263,7 +219,7 @@ sub file_pairs
 
 # hatchet: goose files with Up and Down sections, up to NO TRANSACTION
 {
-	my @rows = read_order('hatchet');
+	my @rows = read_order($corpus, 'hatchet');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
 	my @m;
 	foreach my $r (@rows[ 0 .. $first_notx - 1 ])

@@ -24,48 +24,18 @@
 use strict;
 use warnings;
 use Digest::MD5 qw(md5_hex);
+use FindBin;
+use lib $FindBin::RealBin;
+use Corpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $corpus = $ENV{MIGRATE_CORPUS} // '';
-if ($corpus eq '' || !-d $corpus)
-{
-	plan skip_all =>
-	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
-}
+my $corpus = corpus_dir();
 
 my $node = PostgreSQL::Test::Cluster->new('load_corpus');
 $node->init;
 $node->start;
-
-sub slurp
-{
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "cannot read $path: $!";
-	local $/;
-	my $text = <$fh>;
-	close $fh;
-	return $text;
-}
-
-# order.tsv: seq, version, up file, down file, tx/no-tx, counts
-sub read_order
-{
-	my ($name) = @_;
-	my @rows;
-	open my $fh, '<', "$corpus/$name/order.tsv" or die $!;
-	<$fh>;
-	while (my $line = <$fh>)
-	{
-		chomp $line;
-		my @f = split /\t/, $line;
-		push @rows,
-		  { version => $f[1], up => $f[2], down => $f[3], tx => $f[4] };
-	}
-	close $fh;
-	return @rows;
-}
 
 # The rows of a query, each a hash of its columns (unaligned, \x1f-separated).
 sub query_rows
@@ -100,24 +70,6 @@ sub load
 		qw(version action tx reversible note upfile upmd5 downmd5));
 }
 
-# goose: the text between the Up and Down annotations, and after Down
-sub goose_sections
-{
-	my ($text) = @_;
-	my ($up, $down, $cur) = ('', undef, undef);
-	foreach my $line (split /(?<=\n)/, $text)
-	{
-		if ($line =~ /^--\s*\+goose\s+up\s*$/i) { $cur = \$up; next; }
-		if ($line =~ /^--\s*\+goose\s+down\s*$/i)
-		{
-			$down = '';
-			$cur = \$down;
-			next;
-		}
-		$$cur .= $line if $cur;
-	}
-	return ($up, $down);
-}
 
 # The texts load() must register for an order.tsv row: the file's text;
 # a blank up becomes a comment, a blank or comment-only down NULL.
@@ -157,7 +109,7 @@ my %broken_down = ('crates-io' => { '20170318181441' => qr/down script of migrat
 foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 {
 	(my $db = $name) =~ s/-/_/g;
-	my @order = read_order($name);
+	my @order = read_order($corpus, $name);
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, 'CREATE EXTENSION migrate');
 	$node->safe_psql($db, slurp($prelude{$name})) if $prelude{$name};
