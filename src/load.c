@@ -97,8 +97,10 @@ typedef struct LoadDir
 	List	   *entries;
 } LoadDir;
 
-/* The format the sort comparator orders by. */
+/* What the sort comparator orders by: a format's versions, or dbmate's
+ * file names. */
 static MigrateFormat sort_format;
+static bool sort_by_file;
 
 static MigrateQuery applied_checksum_query = {
 	.sql =
@@ -684,8 +686,8 @@ read_entries(LoadDir *ld)
 }
 
 /*
- * Order of entries: by the tool's rule; entries without a version last,
- * by file name.
+ * Order of entries: by version, by the tool's rule (or by file name,
+ * as dbmate orders); entries without a version last, by file name.
  */
 static int
 entry_cmp(const ListCell *a, const ListCell *b)
@@ -700,7 +702,7 @@ entry_cmp(const ListCell *a, const ListCell *b)
 		return ea->version == NULL ? 1 : -1;
 	if (ea->version == NULL)
 		return strcmp(fa, fb);
-	if (sort_format == MIGRATE_FORMAT_DBMATE)
+	if (sort_by_file)
 		return strcmp(fa, fb);
 	c = migrate_format_compare(sort_format, ea->version, eb->version);
 	return c != 0 ? c : strcmp(fa, fb);
@@ -724,8 +726,8 @@ valid_version(const char *version)
 }
 
 /*
- * Put the entries in the tool's order, and check that the tool would
- * accept the versions: no two the same by its rule.
+ * Check that the tool would accept the versions (no two the same by its
+ * rule), then put the entries in the order the tool applies them.
  */
 static void
 sort_entries(LoadDir *ld)
@@ -734,6 +736,7 @@ sort_entries(LoadDir *ld)
 	LoadEntry  *prev = NULL;
 
 	sort_format = ld->format;
+	sort_by_file = false;
 	list_sort(ld->entries, entry_cmp);
 
 	foreach(lc, ld->entries)
@@ -753,6 +756,12 @@ sort_entries(LoadDir *ld)
 							   migrate_format_name(ld->format)),
 					 errhint("Rename one of them. Nothing was registered.")));
 		prev = e;
+	}
+
+	if (ld->format == MIGRATE_FORMAT_DBMATE)
+	{
+		sort_by_file = true;
+		list_sort(ld->entries, entry_cmp);
 	}
 }
 
