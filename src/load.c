@@ -95,10 +95,13 @@ typedef struct LoadDir
 	MigrateFormat format;		/* the tool the directory is written for */
 	const char *example;		/* a file of that format, for messages */
 	List	   *entries;
+	List	   *others;			/* .sql files no tool takes for migrations */
 } LoadDir;
 
-/* What the sort comparator orders by: a format's versions, or dbmate's
- * file names. */
+/*
+ * What the sort comparator orders by: a format's versions, or file names
+ * as dbmate orders them.
+ */
 static MigrateFormat sort_format;
 static bool sort_by_file;
 
@@ -110,8 +113,8 @@ static MigrateQuery applied_checksum_query = {
 	.argtypes = {TEXTOID}
 };
 
-static void
-add_note(LoadEntry *e, const char *fmt,...) pg_attribute_printf(2, 3);
+static void add_note(LoadEntry *e, const char *fmt,...) pg_attribute_printf(2, 3);
+static void access_error(const char *what, const char *path) pg_attribute_noreturn();
 
 /*
  * Append a sentence to the entry's note.
@@ -218,7 +221,6 @@ stat_path(const char *what, const char *path, struct stat *st)
 	if (errno == ENOENT)
 		return false;
 	access_error(what, path);
-	return false;				/* keep compiler quiet */
 }
 
 /*
@@ -376,7 +378,6 @@ scan_directory(LoadDir *ld)
 {
 	List	   *names = list_directory(ld->path);
 	List	   *downs = NIL;
-	List	   *others = NIL;
 	ListCell   *lc;
 
 	foreach(lc, names)
@@ -420,7 +421,7 @@ scan_directory(LoadDir *ld)
 		if (!migrate_parse_file_name(file, &fn))
 		{
 			if (strlen(file) > 4 && strcmp(file + strlen(file) - 4, ".sql") == 0)
-				others = lappend(others, file);
+				ld->others = lappend(ld->others, file);
 			continue;
 		}
 		note_format(ld, fn.format, file);
@@ -456,17 +457,29 @@ scan_directory(LoadDir *ld)
 				 errhint("Check the path: it is read on the database server.")));
 
 	pair_downs(ld, downs);
+}
 
-	foreach(lc, others)
+/*
+ * Report the .sql files that are no migrations of the directory's tool,
+ * once their content has said which tool it is.
+ */
+static void
+report_others(LoadDir *ld)
+{
+	ListCell   *lc;
+
+	foreach(lc, ld->others)
 	{
 		LoadEntry  *e = new_entry(ld, MIGRATE_FORMAT_NONE, NULL, NULL,
 								  (char *) lfirst(lc));
 
 		e->action = "ignored";
-		add_note(e, "not a %s migration file name; %s does not run it either",
-				 migrate_format_name(ld->format),
-				 family_of(ld->format) == MIGRATE_FORMAT_PLAIN ?
-				 "the tool" : migrate_format_name(ld->format));
+		if (ld->format == MIGRATE_FORMAT_PLAIN)
+			add_note(e, "not a VERSION_name.sql file name");
+		else
+			add_note(e, "not a %s migration file name, so %s does not run it either",
+					 migrate_format_name(ld->format),
+					 migrate_format_name(ld->format));
 	}
 }
 
@@ -650,6 +663,7 @@ read_entries(LoadDir *ld)
 	{
 		LoadEntry  *e = (LoadEntry *) lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		if (e->action || e->problem || e->upfile == NULL)
 			continue;
 		if (family_of(e->format) == MIGRATE_FORMAT_PLAIN)
@@ -1056,6 +1070,7 @@ migrate_load(PG_FUNCTION_ARGS)
 
 	scan_directory(&ld);
 	read_entries(&ld);
+	report_others(&ld);
 	sort_entries(&ld);
 	split_text_versions(&ld);
 	check_natural_order(&ld);
