@@ -116,9 +116,21 @@ typedef struct Registered
 typedef struct ToolEntry
 {
 	char	   *key;			/* version, or knex's file name */
+	char	   *nkey;			/* key as the tool compares it (tool_key) */
+	int			seq;			/* row number in the table's order */
 	bool		applied;
 	bool		baseline;		/* Flyway baseline */
+	bool		repeated;		/* a later row of a version seen before */
 } ToolEntry;
+
+/*
+ * A registered migration under a key the tool's entries are looked up by.
+ */
+typedef struct KeyRef
+{
+	char	   *key;
+	int			index;			/* into AdoptState.registered */
+} KeyRef;
 
 /*
  * One result row.
@@ -138,6 +150,8 @@ typedef struct AdoptState
 	List	   *entries;		/* ToolEntry, oldest first */
 	Registered *registered;
 	int			nregistered;
+	KeyRef	   *keys;			/* registered migrations by tool_key() */
+	int			nkeys;
 	List	   *rows;			/* AdoptRow */
 } AdoptState;
 
@@ -217,31 +231,6 @@ read_error_callback(void *arg)
 }
 
 /*
- * Find the entry whose key the tool takes for "key", or add one.
- */
-static ToolEntry *
-tool_entry(AdoptState *st, const char *key)
-{
-	ListCell   *lc;
-	ToolEntry  *e;
-
-	foreach(lc, st->entries)
-	{
-		e = (ToolEntry *) lfirst(lc);
-		if (tools[st->tool].tool == TOOL_FLYWAY ?
-			migrate_flyway_compare(e->key, key) == 0 :
-			tools[st->tool].tool == TOOL_GOOSE ?
-			migrate_number_compare(e->key, key) == 0 :
-			strcmp(e->key, key) == 0)
-			return e;
-	}
-	e = palloc0(sizeof(ToolEntry));
-	e->key = pstrdup(key);
-	st->entries = lappend(st->entries, e);
-	return e;
-}
-
-/*
  * True if "s" is a non-empty run of digits.
  */
 static bool
@@ -273,6 +262,133 @@ flyway_shaped(const char *s)
 			return false;
 	}
 	return digit;
+}
+
+/*
+ * knex's file name without its extension ("20240101_users.js" ->
+ * "20240101_users").
+ */
+static char *
+knex_stem(const char *file)
+{
+	char	   *stem = pstrdup(file);
+	char	   *dot = strrchr(stem, '.');
+
+	if (dot && dot != stem)
+		*dot = '\0';
+	return stem;
+}
+
+/*
+ * A version as the tool compares it, so that equal versions have equal
+ * keys: integers without leading zeros (goose, golang-migrate), Flyway's
+ * parts as integers joined by '.' without trailing zero parts, diesel's
+ * version without '-' (and without the dots load() may add).  NULL when
+ * "v" cannot be a version of that tool.
+ */
+static char *
+tool_key(AdoptTool tool, const char *v)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	switch (tool)
+	{
+		case TOOL_GOOSE:
+		case TOOL_GOLANG:
+			if (!all_digits(v))
+				return NULL;
+			while (*v == '0' && v[1])
+				v++;
+			return pstrdup(v);
+		case TOOL_FLYWAY:
+			if (!flyway_shaped(v))
+				return NULL;
+			for (p = v; *p;)
+			{
+				while (*p == '0' && isdigit((unsigned char) p[1]))
+					p++;
+				if (buf.len > 0)
+					appendStringInfoChar(&buf, '.');
+				while (isdigit((unsigned char) *p))
+					appendStringInfoChar(&buf, *p++);
+				if (*p)
+					p++;
+			}
+			/* 1.0 is 1 */
+			while (buf.len >= 2 && strcmp(buf.data + buf.len - 2, ".0") == 0)
+				buf.data[buf.len -= 2] = '\0';
+			return buf.data;
+		case TOOL_DIESEL:
+			for (p = v; *p; p++)
+				if (*p != '-' && *p != '.')
+					appendStringInfoChar(&buf, *p);
+			return buf.data;
+		case TOOL_KNEX:
+		case TOOL_DBMATE:
+			break;
+	}
+	return pstrdup(v);
+}
+
+/*
+ * Add a row of the tool's table to st->entries.
+ */
+static ToolEntry *
+add_entry(AdoptState *st, const char *key)
+{
+	ToolEntry  *e = palloc0(sizeof(ToolEntry));
+	AdoptTool	tool = tools[st->tool].tool;
+
+	e->key = pstrdup(key);
+	e->nkey = tool == TOOL_KNEX ? knex_stem(key) : tool_key(tool, key);
+	if (e->nkey == NULL)
+		e->nkey = pstrdup(key);
+	e->seq = list_length(st->entries);
+	st->entries = lappend(st->entries, e);
+	return e;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const ToolEntry *ea = *(ToolEntry *const *) a;
+	const ToolEntry *eb = *(ToolEntry *const *) b;
+	int			c = strcmp(ea->nkey, eb->nkey);
+
+	return c != 0 ? c : (ea->seq > eb->seq) - (ea->seq < eb->seq);
+}
+
+/*
+ * Flyway and goose log every change: the latest row of a version says
+ * its state.  Keep the first row of each version, with the latest state,
+ * and mark the others repeated.
+ */
+static void
+merge_repeats(AdoptState *st)
+{
+	int			n = list_length(st->entries);
+	ToolEntry **sorted = palloc(sizeof(ToolEntry *) * Max(n, 1));
+	ListCell   *lc;
+	int			rep = 0;
+	int			i;
+
+	foreach(lc, st->entries)
+		sorted[foreach_current_index(lc)] = (ToolEntry *) lfirst(lc);
+	qsort(sorted, n, sizeof(ToolEntry *), entry_cmp);
+	for (i = 1; i < n; i++)
+	{
+		if (strcmp(sorted[i]->nkey, sorted[rep]->nkey) != 0)
+		{
+			rep = i;
+			continue;
+		}
+		sorted[rep]->applied = sorted[i]->applied;
+		sorted[rep]->baseline = sorted[i]->baseline;
+		sorted[i]->repeated = true;
+	}
+	pfree(sorted);
 }
 
 /*
@@ -324,7 +440,7 @@ read_history(AdoptState *st)
 							 errdetail("golang-migrate marks a version dirty when its migration failed part of the way: the database may hold part of it."),
 							 errhint("Repair the database by hand, clear the flag as golang-migrate's force command does (UPDATE %s SET dirty = false), then adopt again. Nothing was adopted.",
 									 st->table)));
-				e = tool_entry(st, key);
+				e = add_entry(st, key);
 				e->applied = true;
 				break;
 			case TOOL_FLYWAY:
@@ -336,7 +452,7 @@ read_history(AdoptState *st)
 				}
 				if (strcmp(extra, "SCHEMA") == 0)
 					break;
-				e = tool_entry(st, key);
+				e = add_entry(st, key);
 				e->applied = !(strncmp(extra, "UNDO", 4) == 0 ||
 							   strcmp(extra, "DELETE") == 0);
 				e->baseline = e->applied && strstr(extra, "BASELINE") != NULL;
@@ -344,106 +460,63 @@ read_history(AdoptState *st)
 			case TOOL_GOOSE:
 				if (migrate_number_compare(key, "0") == 0)
 					break;		/* the row goose creates with the table */
-				e = tool_entry(st, key);
+				e = add_entry(st, key);
 				e->applied = (extra && strcmp(extra, "true") == 0);
 				break;
 			default:
-				e = tool_entry(st, key);
+				e = add_entry(st, key);
 				e->applied = true;
 				break;
 		}
 	}
 	SPI_freetuptable(SPI_tuptable);
+	merge_repeats(st);
+}
+
+static int
+keyref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const KeyRef *) a)->key, ((const KeyRef *) b)->key);
 }
 
 /*
  * Read every registered migration, in version order, and whether it is
- * applied.
+ * applied; index them by the tool's key (knex also by version_name, its
+ * file name without extension).
  */
 static void
 read_registered(AdoptState *st)
 {
+	AdoptTool	tool = tools[st->tool].tool;
 	uint64		i;
 
 	(void) migrate_catalog_exec(&adopt_registered_query, NULL, NULL, 0);
 	st->nregistered = SPI_processed;
 	st->registered = palloc0(sizeof(Registered) * Max(st->nregistered, 1));
+	st->keys = palloc0(sizeof(KeyRef) * Max(2 * st->nregistered, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Registered *r = &st->registered[i];
+		char	   *key;
 
 		r->version = migrate_catalog_getstr(i, 1);
 		r->name = migrate_catalog_getstr(i, 2);
 		r->applied = DatumGetBool(migrate_catalog_getdatum(i, 3, &isnull));
+
+		if ((key = tool_key(tool, r->version)) != NULL)
+		{
+			st->keys[st->nkeys].key = key;
+			st->keys[st->nkeys++].index = i;
+		}
+		if (tool == TOOL_KNEX && r->name)
+		{
+			st->keys[st->nkeys].key = psprintf("%s_%s", r->version, r->name);
+			st->keys[st->nkeys++].index = i;
+		}
 	}
 	migrate_catalog_done();
-}
-
-/*
- * knex's file name without its extension ("20240101_users.js" ->
- * "20240101_users").
- */
-static char *
-knex_stem(const char *file)
-{
-	char	   *stem = pstrdup(file);
-	char	   *dot = strrchr(stem, '.');
-
-	if (dot && dot != stem)
-		*dot = '\0';
-	return stem;
-}
-
-/*
- * Does the tool's key name registered migration "r"?  For knex, "exact"
- * asks for the file name to be version_name or the version; otherwise
- * the version before the file name's first '_' is enough.
- */
-static bool
-matches(AdoptState *st, const char *key, Registered *r, bool exact)
-{
-	switch (tools[st->tool].tool)
-	{
-		case TOOL_KNEX:
-			{
-				char	   *stem = knex_stem(key);
-				char	   *sep;
-
-				if (strcmp(stem, r->version) == 0 ||
-					(r->name && strcmp(stem, psprintf("%s_%s", r->version, r->name)) == 0))
-					return true;
-				if (exact)
-					return false;
-				sep = strchr(stem, '_');
-				return sep && strncmp(stem, r->version, sep - stem) == 0 &&
-					r->version[sep - stem] == '\0';
-			}
-		case TOOL_FLYWAY:
-			return flyway_shaped(r->version) && flyway_shaped(key) &&
-				migrate_flyway_compare(r->version, key) == 0;
-		case TOOL_GOOSE:
-			return all_digits(r->version) && all_digits(key) &&
-				migrate_number_compare(r->version, key) == 0;
-		case TOOL_DIESEL:
-			{
-				StringInfoData v;
-				const char *p;
-
-				/* load() may have put dots in versions of different lengths */
-				initStringInfo(&v);
-				for (p = r->version; *p; p++)
-					if (*p != '-' && *p != '.')
-						appendStringInfoChar(&v, *p);
-				return strcmp(v.data, key) == 0;
-			}
-		case TOOL_GOLANG:
-			return all_digits(r->version) && all_digits(key) &&
-				migrate_number_compare(r->version, key) <= 0;
-		case TOOL_DBMATE:
-			return strcmp(r->version, key) == 0;
-	}
-	return false;
+	qsort(st->keys, st->nkeys, sizeof(KeyRef), keyref_cmp);
 }
 
 /*
@@ -462,42 +535,76 @@ take(AdoptState *st, Registered *r, char *note)
 }
 
 /*
+ * Take every registered migration whose key is "key"; false if none is.
+ */
+static bool
+take_by_key(AdoptState *st, const char *key, char *note)
+{
+	KeyRef		probe = {(char *) key, 0};
+	KeyRef	   *hit = bsearch(&probe, st->keys, st->nkeys, sizeof(KeyRef),
+							  keyref_cmp);
+	KeyRef	   *end = st->keys + st->nkeys;
+
+	if (hit == NULL)
+		return false;
+	while (hit > st->keys && strcmp(hit[-1].key, key) == 0)
+		hit--;
+	for (; hit < end && strcmp(hit->key, key) == 0; hit++)
+		take(st, &st->registered[hit->index], note);
+	return true;
+}
+
+/*
  * Match the tool's applied versions with the registered migrations.
  */
 static void
 match_history(AdoptState *st)
 {
+	AdoptTool	tool = tools[st->tool].tool;
 	ListCell   *lc;
 
 	foreach(lc, st->entries)
 	{
 		ToolEntry  *e = (ToolEntry *) lfirst(lc);
 		bool		found = false;
-		int			pass;
 		int			i;
 
-		if (!e->applied)
+		if (!e->applied || e->repeated)
 			continue;
-		for (pass = 0; pass < 2 && !found; pass++)
+		CHECK_FOR_INTERRUPTS();
+
+		if (tool == TOOL_GOLANG)
 		{
+			/* golang-migrate keeps its current version: all up to it */
 			for (i = 0; i < st->nregistered; i++)
 			{
 				Registered *r = &st->registered[i];
+				int			c;
 
-				if (!matches(st, e->key, r, pass == 0))
+				if (!all_digits(r->version))
 					continue;
-				found = true;
-				if (tools[st->tool].tool == TOOL_KNEX)
-					take(st, r, psprintf("%s records %s", st->table, e->key));
-				else if (tools[st->tool].tool == TOOL_GOLANG &&
-						 migrate_number_compare(r->version, e->key) < 0)
-					take(st, r, psprintf("%s is at version %s", st->table, e->key));
-				else
-					take(st, r, psprintf("%s records version %s", st->table, e->key));
+				c = migrate_number_compare(r->version, e->key);
+				if (c == 0)
+					found = true;
+				if (c <= 0)
+					take(st, r, c == 0 ?
+						 psprintf("%s records version %s", st->table, e->key) :
+						 psprintf("%s is at version %s", st->table, e->key));
 			}
-			if (tools[st->tool].tool != TOOL_KNEX)
-				break;
 		}
+		else if (tool == TOOL_KNEX)
+		{
+			char	   *note = psprintf("%s records %s", st->table, e->key);
+			char	   *sep = strchr(e->nkey, '_');
+
+			/* version_name.js, else the version before its first '_' */
+			found = take_by_key(st, e->nkey, note);
+			if (!found && sep)
+				found = take_by_key(st, pnstrdup(e->nkey, sep - e->nkey), note);
+		}
+		else
+			found = take_by_key(st, e->nkey,
+								psprintf("%s records version %s", st->table, e->key));
 
 		/* a Flyway baseline stands for every version up to it */
 		if (e->baseline)
@@ -510,22 +617,11 @@ match_history(AdoptState *st)
 					take(st, r, psprintf("below the Flyway baseline %s", e->key));
 			}
 
-		/* golang-migrate's current version must itself be registered */
-		if (tools[st->tool].tool == TOOL_GOLANG)
-		{
-			found = false;
-			for (i = 0; i < st->nregistered; i++)
-				if (all_digits(st->registered[i].version) &&
-					migrate_number_compare(st->registered[i].version, e->key) == 0)
-					found = true;
-		}
 		if (!found)
-			add_row(st,
-					tools[st->tool].tool == TOOL_KNEX ? NULL : e->key, NULL,
+			add_row(st, tool == TOOL_KNEX ? NULL : e->key, NULL,
 					"not registered",
 					psprintf("%s records %s%s, which matches no registered migration",
-							 st->table,
-							 tools[st->tool].tool == TOOL_KNEX ? "" : "version ",
+							 st->table, tool == TOOL_KNEX ? "" : "version ",
 							 e->key));
 	}
 }

@@ -34,7 +34,7 @@ SELECT version FROM migrate.latest();
 SELECT version, batch FROM migrate.applied ORDER BY history_id;
 
 -- Flyway: successful rows only, versions compared as numbers (1.1 is
--- 1_1), an undo unapplies, failed rows are reported and ignored
+-- 1_1, 2.0 is 02), an undo unapplies, failed rows are reported and ignored
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE flyway_schema_history (
@@ -51,8 +51,9 @@ INSERT INTO flyway_schema_history (installed_rank, version, description, type, s
     (4, '1.10', 'tenth', 'SQL', 'V1_10__tenth.sql', 'app', 5, true),
     (5, '1.10', 'tenth', 'UNDO_SQL', 'U1_10__tenth.sql', 'app', 5, true),
     (6, NULL, 'views', 'SQL', 'R__views.sql', 'app', 5, true),
-    (7, '3', 'three', 'SQL', 'V3__three.sql', 'app', 5, true);
-SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '1_1', '1_2', '1_10', '2']) v;
+    (7, '3', 'three', 'SQL', 'V3__three.sql', 'app', 5, true),
+    (8, '2.0', 'two', 'SQL', 'V2.0__two.sql', 'app', 5, true);
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '1_1', '1_2', '1_10', '02']) v;
 SELECT * FROM migrate.adopt('flyway');
 SELECT version, state FROM migrate.status;
 -- a baseline stands for every version up to it
