@@ -5,8 +5,8 @@
 
 --
 -- Natural version order.  version_key() is what the tables' generated
--- sort_key columns hold, so ordering by version costs no function call
--- at query time.
+-- sort_key columns hold (of sort_as when set, else of the version), so
+-- ordering costs no function call at query time.
 --
 CREATE FUNCTION migrate.version_key(version pg_catalog.text)
 RETURNS pg_catalog.bytea
@@ -52,8 +52,9 @@ CREATE TABLE migrate.migrations (
                     GENERATED ALWAYS AS (migrate.checksum(up, down)) STORED,
     added_at        pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
     added_by        pg_catalog.name NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
     CONSTRAINT migrations_pkey PRIMARY KEY (version),
     CONSTRAINT migrations_version_format
         CHECK (version OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
@@ -82,8 +83,9 @@ CREATE TABLE migrate.applied (
     applied_by      pg_catalog.name NOT NULL,
     duration        pg_catalog.interval NOT NULL,
     history_id      pg_catalog.int8 NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
     CONSTRAINT applied_pkey PRIMARY KEY (version),
     CONSTRAINT applied_batch_positive CHECK (batch OPERATOR(pg_catalog.>) 0)
 );
@@ -232,13 +234,13 @@ COMMENT ON FUNCTION migrate.current_version() IS
 --
 CREATE FUNCTION migrate.add(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true)
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL)
 RETURNS pg_catalog.text
 AS 'MODULE_PATHNAME', 'migrate_add'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text) IS
 'register a pending migration; returns added, updated or unchanged';
 
 CREATE FUNCTION migrate.remove(version pg_catalog.text)
@@ -269,14 +271,14 @@ COMMENT ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) IS
 
 CREATE FUNCTION migrate.apply(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true,
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text) IS
 'register a migration and apply it; a no-op when it is already applied with the same text';
 
 CREATE FUNCTION migrate.up(version pg_catalog.text DEFAULT NULL,
@@ -336,10 +338,10 @@ COMMENT ON FUNCTION migrate.forget(pg_catalog.text) IS
 GRANT USAGE ON SCHEMA migrate TO PUBLIC;
 GRANT SELECT ON migrate.status TO PUBLIC;
 
-REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.remove(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.up(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.down(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;

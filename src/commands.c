@@ -182,7 +182,7 @@ rethrow_for_one_transaction(MemoryContext cxt)
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint &&
 		strstr(edata->hint, "max_locks_per_transaction") != NULL)
 		edata->hint = pstrdup("This call holds the locks of every migration it runs until it commits. "
-							  "Use CALL migrate.run(to => ...), which commits after each migration, "
+							  "Use CALL migrate.run(\"to\" => ...), which commits after each migration, "
 							  "or increase max_locks_per_transaction.");
 	ReThrowError(edata);
 }
@@ -194,7 +194,7 @@ rethrow_for_one_transaction(MemoryContext cxt)
 typedef struct ApplyBatch
 {
 	List	   *plan;
-	char	   *highest;		/* highest applied version before the batch */
+	MigratePlanEntry *highest;	/* highest applied before the batch */
 	int			batch;
 	List	   *results;
 	MemoryContext resultcxt;
@@ -213,7 +213,7 @@ apply_batch_work(void *arg)
 		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
-		migrate_warn_out_of_order(e->version, ab->highest);
+		migrate_warn_out_of_order(e, ab->highest);
 		r = migrate_apply_step(e->version, ab->batch, NULL);
 		old = MemoryContextSwitchTo(ab->resultcxt);
 		ab->results = lappend(ab->results, r);
@@ -227,7 +227,7 @@ apply_batch(List *plan, bool dry_run)
 	ApplyBatch	ab;
 
 	ab.plan = plan;
-	ab.highest = migrate_highest_applied();
+	ab.highest = migrate_highest_applied_entry();
 	ab.batch = migrate_next_batch();
 	ab.results = NIL;
 	ab.resultcxt = CurrentMemoryContext;
@@ -338,11 +338,13 @@ static List *
 apply_one(const char *version, bool transactional)
 {
 	MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
+	bool		zero;
 
 	if (!transactional)
 		migrate_refuse_non_transactional(version, "applied");
 	migrate_check_not_modified();
 	e->version = pstrdup(version);
+	e->sort_key = migrate_target_key(version, &zero);
 	e->up = true;
 	e->transactional = true;
 	return apply_batch(list_make1(e), false);
@@ -498,7 +500,7 @@ migrate_rollback(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("rollback() takes \"all\" or \"to\", not both"),
-				 errhint("rollback(to => 'zero') reverts everything, like rollback(true).")));
+				 errhint("rollback(\"to\" => 'zero') reverts everything, like rollback(true).")));
 
 	migrate_call_begin();
 	above = migrate_target_key(to, &zero);

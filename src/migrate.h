@@ -132,6 +132,7 @@ typedef struct MigrateStep
 	char	   *down_text;		/* recorded for the revert / run by it */
 	bool		transactional;
 	char	   *checksum;
+	char	   *sort_as;		/* the version it sorts as, or NULL */
 	int			batch;
 	char	   *role;			/* recorded as who ran it */
 	TimestampTz started;
@@ -158,6 +159,7 @@ typedef struct MigrateVersionInfo
 typedef struct MigratePlanEntry
 {
 	char	   *version;
+	bytea	   *sort_key;		/* where it sorts */
 	bool		up;				/* apply, or revert */
 	bool		transactional;
 	bool		irreversible;
@@ -220,7 +222,7 @@ extern char *migrate_current_user_name(void);
 /* in registry.c */
 extern const char *migrate_register(const char *version, const char *up,
 									const char *down, const char *name,
-									bool transactional);
+									bool transactional, const char *sort_as);
 extern const char *migrate_register_args(FunctionCallInfo fcinfo,
 										 char **version);
 extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);
@@ -256,6 +258,7 @@ extern void migrate_mark_applied(const char *version, int batch,
 /* in plan.c */
 extern void migrate_check_not_modified(void);
 extern char *migrate_highest_applied(void);
+extern MigratePlanEntry *migrate_highest_applied_entry(void);
 extern int	migrate_next_batch(void);
 extern void migrate_describe_version(const char *version,
 									 MigrateVersionInfo *info);
@@ -263,8 +266,8 @@ extern void migrate_refuse_unknown(const char *version);
 extern void migrate_refuse_non_transactional(const char *version,
 											 const char *what);
 extern void migrate_refuse_irreversible(const char *versions, bool plural);
-extern void migrate_warn_out_of_order(const char *version,
-									  const char *highest);
+extern void migrate_warn_out_of_order(const MigratePlanEntry *e,
+									  const MigratePlanEntry *highest);
 extern bytea *migrate_target_key(const char *to, bool *zero);
 extern List *migrate_plan_applies(const bytea *upto,
 								  bool allow_non_transactional);

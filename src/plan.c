@@ -40,7 +40,7 @@ static MigrateQuery modified_query = {
 
 static MigrateQuery pending_query = {
 	.sql =
-		"SELECT m.version, m.transactional"
+		"SELECT m.version, m.transactional, m.sort_key"
 		"  FROM migrate.migrations m"
 		" WHERE NOT EXISTS (SELECT FROM migrate.applied a"
 		"                    WHERE a.version OPERATOR(pg_catalog.=) m.version)"
@@ -66,9 +66,19 @@ static MigrateQuery reverts_query = {
 
 static MigrateQuery highest_applied_query = {
 	.sql =
-		"SELECT a.version FROM migrate.applied a"
+		"SELECT a.version, a.sort_key FROM migrate.applied a"
 		" ORDER BY a.sort_key DESC LIMIT 1",
 	.nargs = 0
+};
+
+static MigrateQuery target_key_query = {
+	.sql =
+		"SELECT COALESCE((SELECT m.sort_key FROM migrate.migrations m"
+		"                  WHERE m.version OPERATOR(pg_catalog.=) $1),"
+		"                (SELECT a.sort_key FROM migrate.applied a"
+		"                  WHERE a.version OPERATOR(pg_catalog.=) $1))",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
 };
 
 static MigrateQuery next_batch_query = {
@@ -117,18 +127,59 @@ migrate_check_not_modified(void)
 }
 
 /*
- * The highest applied version in natural order, or NULL.
+ * A copy of a bytea column of the last query's row "row".
+ */
+static bytea *
+getkey(int row, int col)
+{
+	bool		isnull;
+	Datum		d = migrate_catalog_getdatum(row, col, &isnull);
+
+	return isnull ? NULL : DatumGetByteaPCopy(d);
+}
+
+/*
+ * The applied migration that sorts last, as a plan entry (version and
+ * sort key), or NULL when none is applied.
+ */
+MigratePlanEntry *
+migrate_highest_applied_entry(void)
+{
+	MigratePlanEntry *e = NULL;
+
+	(void) migrate_catalog_exec(&highest_applied_query, NULL, NULL, 1);
+	if (SPI_processed == 1)
+	{
+		e = palloc0(sizeof(MigratePlanEntry));
+		e->version = migrate_catalog_getstr(0, 1);
+		e->sort_key = getkey(0, 2);
+	}
+	migrate_catalog_done();
+	return e;
+}
+
+/*
+ * The applied version that sorts last, or NULL.
  */
 char *
 migrate_highest_applied(void)
 {
-	char	   *version = NULL;
+	MigratePlanEntry *e = migrate_highest_applied_entry();
 
-	(void) migrate_catalog_exec(&highest_applied_query, NULL, NULL, 1);
-	if (SPI_processed == 1)
-		version = migrate_catalog_getstr(0, 1);
-	migrate_catalog_done();
-	return version;
+	return e ? e->version : NULL;
+}
+
+/*
+ * memcmp order of two sort keys.
+ */
+static int
+key_compare(const bytea *a, const bytea *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	return c != 0 ? c : (la > lb) - (la < lb);
 }
 
 /*
@@ -189,27 +240,30 @@ migrate_refuse_non_transactional(const char *version, const char *what)
 }
 
 /*
- * Warn before applying "version" when a later version is already applied.
+ * Warn before applying "e" when a migration that sorts after it is
+ * already applied ("highest", or NULL).
  */
 void
-migrate_warn_out_of_order(const char *version, const char *highest)
+migrate_warn_out_of_order(const MigratePlanEntry *e,
+						  const MigratePlanEntry *highest)
 {
-	if (highest && migrate_version_compare(version, highest) < 0)
+	if (highest && key_compare(e->sort_key, highest->sort_key) < 0)
 		ereport(WARNING,
-				(errmsg("applying migration \"%s\" out of order", version),
+				(errmsg("applying migration \"%s\" out of order", e->version),
 				 errdetail("Migration %s, a later version, is already applied.",
-						   highest)));
+						   highest->version)));
 }
 
 /*
  * The sort key of a target version given as "to", or NULL for no target.
  * "zero" stands before every version; any other target must be a
- * registered or applied version.
+ * registered or applied version, and its key is where it sorts.
  */
 bytea *
 migrate_target_key(const char *to, bool *zero)
 {
-	MigrateVersionInfo info;
+	Datum		arg;
+	bytea	   *key;
 
 	*zero = false;
 	if (to == NULL)
@@ -224,13 +278,16 @@ migrate_target_key(const char *to, bool *zero)
 		return empty;
 	}
 	migrate_check_version(to, "to");
-	migrate_describe_version(to, &info);
-	if (!info.registered && !info.applied)
+	arg = CStringGetTextDatum(to);
+	(void) migrate_catalog_exec(&target_key_query, &arg, NULL, 1);
+	key = getkey(0, 1);
+	migrate_catalog_done();
+	if (key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("target migration \"%s\" is not registered", to),
 				 errhint("Pass a registered version, or 'zero' for no migration at all.")));
-	return migrate_version_sort_key(to);
+	return key;
 }
 
 /*
@@ -255,6 +312,7 @@ migrate_plan_applies(const bytea *upto, bool allow_non_transactional)
 		e->version = migrate_catalog_getstr(i, 1);
 		e->up = true;
 		e->transactional = DatumGetBool(migrate_catalog_getdatum(i, 2, &isnull));
+		e->sort_key = getkey(i, 3);
 		entries = lappend(entries, e);
 	}
 	migrate_catalog_done();

@@ -110,14 +110,14 @@ worker_step_work(void *arg)
  * commit that, and raise the step's error.
  */
 static void
-run_one(const MigratePlanEntry *e, int batch, const char *highest)
+run_one(const MigratePlanEntry *e, int batch, const MigratePlanEntry *highest)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ErrorData  *volatile edata = NULL;
 
 	CHECK_FOR_INTERRUPTS();
 	if (e->up)
-		migrate_warn_out_of_order(e->version, highest);
+		migrate_warn_out_of_order(e, highest);
 
 	PG_TRY();
 	{
@@ -185,7 +185,7 @@ migrate_run(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("CALL migrate.run() cannot run inside a transaction block"),
 				 errdetail("It commits after each migration."),
-				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(to => ...) or migrate.rollback(to => ...). Nothing was run.")));
+				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(\"to\" => ...) or migrate.rollback(\"to\" => ...). Nothing was run.")));
 	if (migrate_in_migration())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -208,7 +208,7 @@ migrate_run(PG_FUNCTION_ARGS)
 		bytea	   *target = migrate_target_key(to, &zero);
 		List	   *reverts = NIL;
 		List	   *applies = NIL;
-		char	   *highest;
+		MigratePlanEntry *highest;
 		int			batch;
 		ListCell   *lc;
 
@@ -219,16 +219,19 @@ migrate_run(PG_FUNCTION_ARGS)
 			migrate_check_not_modified();
 			applies = migrate_plan_applies(target, true);
 		}
-		highest = migrate_highest_applied();
+		highest = migrate_highest_applied_entry();
 		batch = migrate_next_batch();
 
 		if (reverts == NIL && applies == NIL)
 			ereport(NOTICE,
 					(errmsg("nothing to do: the database is at version %s",
-							highest ? highest : "zero")));
+							highest ? highest->version : "zero")));
 
 		foreach(lc, reverts)
-			run_one((MigratePlanEntry *) lfirst(lc), batch, highest);
+			run_one((MigratePlanEntry *) lfirst(lc), batch, NULL);
+		/* out of order is relative to what is applied after the reverts */
+		if (reverts != NIL)
+			highest = migrate_highest_applied_entry();
 		foreach(lc, applies)
 			run_one((MigratePlanEntry *) lfirst(lc), batch, highest);
 	}

@@ -50,7 +50,7 @@
 
 static MigrateQuery fetch_registered_query = {
 	.sql =
-		"SELECT name, up, down, transactional, checksum"
+		"SELECT name, up, down, transactional, checksum, sort_as"
 		"  FROM migrate.migrations WHERE version OPERATOR(pg_catalog.=) $1",
 	.nargs = 1,
 	.argtypes = {TEXTOID}
@@ -72,11 +72,12 @@ static MigrateQuery record_apply_query = {
 		"  VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 		"  RETURNING id)"
 		" INSERT INTO migrate.applied (version, name, batch, checksum, down,"
-		"        transactional, applied_at, applied_by, duration, history_id)"
-		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id FROM h",
-	.nargs = 12,
+		"        transactional, applied_at, applied_by, duration, history_id,"
+		"        sort_as)"
+		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id, $13 FROM h",
+	.nargs = 13,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
-	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID}
+	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID, TEXTOID}
 };
 
 static MigrateQuery record_revert_query = {
@@ -170,6 +171,7 @@ migrate_step_load(MigrateStep *step, const char *version, bool up, int batch)
 		step->down_text = migrate_catalog_getstr(0, 3);
 		step->transactional = DatumGetBool(migrate_catalog_getdatum(0, 4, &isnull));
 		step->checksum = migrate_catalog_getstr(0, 5);
+		step->sort_as = migrate_catalog_getstr(0, 6);
 		step->script = step->up_text;
 	}
 	else
@@ -196,8 +198,8 @@ migrate_step_load(MigrateStep *step, const char *version, bool up, int batch)
 void
 migrate_step_record(const MigrateStep *step)
 {
-	Datum		values[12];
-	char		nulls[12];
+	Datum		values[13];
+	char		nulls[13];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(step->version);
@@ -212,6 +214,7 @@ migrate_step_record(const MigrateStep *step)
 	values[9] = interval_datum(step->duration_us);
 	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
 	values[11] = CStringGetTextDatum(step->action);
+	values[12] = text_or_null(step->sort_as, &nulls[12]);
 
 	if (step->up)
 		(void) migrate_catalog_exec(&record_apply_query, values, nulls, 0);
