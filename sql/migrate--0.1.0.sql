@@ -5,8 +5,8 @@
 
 --
 -- Natural version order.  version_key() is what the tables' generated
--- sort_key columns hold, so ordering by version costs no function call
--- at query time.
+-- sort_key columns hold (of sort_as when set, else of the version), so
+-- ordering costs no function call at query time.
 --
 CREATE FUNCTION migrate.version_key(version pg_catalog.text)
 RETURNS pg_catalog.bytea
@@ -52,8 +52,9 @@ CREATE TABLE migrate.migrations (
                     GENERATED ALWAYS AS (migrate.checksum(up, down)) STORED,
     added_at        pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
     added_by        pg_catalog.name NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
     environments    pg_catalog.text[],
     CONSTRAINT migrations_pkey PRIMARY KEY (version),
     CONSTRAINT migrations_version_format
@@ -85,8 +86,9 @@ CREATE TABLE migrate.applied (
     applied_by      pg_catalog.name NOT NULL,
     duration        pg_catalog.interval NOT NULL,
     history_id      pg_catalog.int8 NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
     CONSTRAINT applied_pkey PRIMARY KEY (version),
     CONSTRAINT applied_batch_positive CHECK (batch OPERATOR(pg_catalog.>) 0)
 );
@@ -120,10 +122,12 @@ CREATE TABLE migrate.history (
     session_role    pg_catalog.name NOT NULL DEFAULT session_user,
     backend_pid     pg_catalog.int4 NOT NULL DEFAULT pg_catalog.pg_backend_pid(),
     txid            pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    detail          pg_catalog.text,
     CONSTRAINT history_pkey PRIMARY KEY (id),
     CONSTRAINT history_action_check
         CHECK (action OPERATOR(pg_catalog.=) ANY
-               (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture']))
+               (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture',
+                      'attempt', 'fail']))
 );
 
 ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
@@ -131,7 +135,7 @@ ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
 CREATE INDEX history_version_idx ON migrate.history (version, id);
 
 COMMENT ON TABLE migrate.history IS
-'append-only record of every apply, revert and forget (and adopt, baseline, capture: recorded without running): who, when, how long, batch, checksum and the scripts';
+'append-only record of every apply, revert and forget (adopt, baseline, capture: recorded without running; attempt: a lock timeout that was retried; fail: a failure of CALL migrate.run()): who, when, how long, batch, checksum and the scripts';
 
 CREATE FUNCTION migrate.history_guard()
 RETURNS trigger
@@ -237,14 +241,14 @@ COMMENT ON FUNCTION migrate.current_version() IS
 --
 CREATE FUNCTION migrate.add(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true,
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL,
     environments pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.text
 AS 'MODULE_PATHNAME', 'migrate_add'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) IS
+COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) IS
 'register a pending migration (with environments, only for those); returns added, updated or unchanged';
 
 CREATE FUNCTION migrate.remove(version pg_catalog.text)
@@ -257,24 +261,25 @@ COMMENT ON FUNCTION migrate.remove(pg_catalog.text) IS
 'unregister a pending migration';
 
 --
--- Running.  These functions run migrations, which are the caller's SQL
+-- Running.  These functions (and the procedure run) run migrations, which are the caller's SQL
 -- and must resolve names with the caller's search_path, as psql would:
 -- they do not pin search_path in their definition.  Their own queries pin
 -- it (pg_catalog, pg_temp) and are schema-qualified throughout.
 --
 CREATE FUNCTION migrate.latest(dry_run pg_catalog.bool DEFAULT false,
+    "to" pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_latest'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.latest(pg_catalog.bool) IS
-'apply every pending migration in version order as one batch; with dry_run, run them and roll everything back';
+COMMENT ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) IS
+'apply every pending migration (or those up to "to") in version order as one batch; with dry_run, run them and roll everything back';
 
 CREATE FUNCTION migrate.apply(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true,
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL,
     environments pg_catalog.text[] DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
@@ -282,7 +287,7 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) IS
+COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) IS
 'register a migration and apply it; a no-op when it is already applied with the same text, or skipped in this environment';
 
 CREATE FUNCTION migrate.up(version pg_catalog.text DEFAULT NULL,
@@ -306,14 +311,22 @@ COMMENT ON FUNCTION migrate.down(pg_catalog.text) IS
 'revert the most recently applied migration, or the named one, with the down script recorded when it was applied';
 
 CREATE FUNCTION migrate.rollback("all" pg_catalog.bool DEFAULT false,
+    "to" pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_rollback'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.rollback(pg_catalog.bool) IS
-'revert the last batch (or, with "all", every applied migration), newest first';
+COMMENT ON FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text) IS
+'revert the last batch (or, with "all", every applied migration, or with "to", those above that version), newest first';
+
+CREATE PROCEDURE migrate.run("to" pg_catalog.text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_run'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate.run(pg_catalog.text) IS
+'apply pending migrations (or bring the database to version "to", reverting what is above it; ''zero'' reverts everything), committing after each migration and running non-transactional ones in a background worker; not inside a transaction block';
 
 CREATE FUNCTION migrate.forget(version pg_catalog.text)
 RETURNS void
@@ -334,14 +347,15 @@ COMMENT ON FUNCTION migrate.forget(pg_catalog.text) IS
 GRANT USAGE ON SCHEMA migrate TO PUBLIC;
 GRANT SELECT ON migrate.status TO PUBLIC;
 
-REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.remove(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.up(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.down(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.forget(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrate.run(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.history_guard() FROM PUBLIC;
 
 --

@@ -283,7 +283,7 @@ knex_stem(const char *file)
  * A version as the tool compares it, so that equal versions have equal
  * keys: integers without leading zeros (goose, golang-migrate), Flyway's
  * parts as integers joined by '.' without trailing zero parts, diesel's
- * version without '-' (and without the dots load() may add).  NULL when
+ * version without '-'.  NULL when
  * "v" cannot be a version of that tool.
  */
 static char *
@@ -322,7 +322,7 @@ tool_key(AdoptTool tool, const char *v)
 			return buf.data;
 		case TOOL_DIESEL:
 			for (p = v; *p; p++)
-				if (*p != '-' && *p != '.')
+				if (*p != '-')
 					appendStringInfoChar(&buf, *p);
 			return buf.data;
 		case TOOL_KNEX:

@@ -8,7 +8,7 @@
  * registered migration in version order, then migrate.add_seed() calls,
  * one per seed in name order.  Run with psql in another database, it
  * registers the same migrations with the same text, names, transactional
- * flags and environments, so status and checksums there match; applying
+ * flags, sort_as and environments, so status and checksums there match; applying
  * them is left to that database's deploy (latest(), CALL run()).  Since
  * add() is idempotent, running a bundle twice changes nothing, and a
  * bundle that would change an applied migration stops with add()'s error
@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(migrate_bundle);
 
 static MigrateQuery bundle_migrations_query = {
 	.sql =
-		"SELECT version, up, down, name, transactional, environments"
+		"SELECT version, up, down, name, transactional, sort_as, environments"
 		"  FROM migrate.migrations ORDER BY sort_key",
 	.nargs = 0
 };
@@ -136,10 +136,12 @@ migrate_bundle(PG_FUNCTION_ARGS)
 			appendStringInfoString(&body, "NULL");
 		appendStringInfoString(&body, ",\n    name => ");
 		append_literal_or_null(&body, migrate_catalog_getstr(i, 4));
-		appendStringInfo(&body, ", transactional => %s, environments => ",
+		appendStringInfo(&body, ", transactional => %s,\n    sort_as => ",
 						 DatumGetBool(migrate_catalog_getdatum(i, 5, &isnull)) ?
 						 "true" : "false");
-		append_environments(&body, i, 6);
+		append_literal_or_null(&body, migrate_catalog_getstr(i, 6));
+		appendStringInfoString(&body, ", environments => ");
+		append_environments(&body, i, 7);
 		appendStringInfoString(&body, ");\n");
 	}
 	migrate_catalog_done();

@@ -74,6 +74,7 @@ typedef struct LoadEntry
 {
 	MigrateFormat format;		/* of this entry's files */
 	char	   *version;		/* as registered; NULL when none */
+	char	   *sort_as;		/* the version it sorts as, or NULL */
 	char	   *name;
 	char	   *upfile;			/* names relative to the directory */
 	char	   *downfile;
@@ -783,11 +784,11 @@ sort_entries(LoadDir *ld)
  * diesel and dbmate compare versions as text, migrate compares runs of
  * digits as numbers: as text "20260120162913" sorts after
  * "202512291102420000", as a number before it.  When a directory's
- * versions are all digits but of different lengths, a dot is put in
- * each version at every length that occurs ("20251229110242.0000"): the
- * parts then have the same length in every version, so comparing them as
- * numbers orders them as text does, and a shorter version still sorts
- * before the longer ones it begins.
+ * versions are all digits but of different lengths, each migration is
+ * registered with sort_as: its version with a dot at every length that
+ * occurs ("20251229110242.0000").  The parts then have the same length in
+ * every version, so comparing them as numbers orders them as text does,
+ * and a shorter version still sorts before the longer ones it begins.
  */
 static void
 split_text_versions(LoadDir *ld)
@@ -834,12 +835,20 @@ split_text_versions(LoadDir *ld)
 		}
 		if (strcmp(v.data, e->version) != 0)
 		{
-			add_note(e, "%s version %s registered as %s, which keeps %s's text order of versions of different lengths in migrate's natural order",
-					 migrate_format_name(ld->format), e->version, v.data,
-					 migrate_format_name(ld->format));
-			e->version = v.data;
+			add_note(e, "registered with sort_as => '%s', which keeps %s's text order of versions of different lengths in migrate's natural order",
+					 v.data, migrate_format_name(ld->format));
+			e->sort_as = v.data;
 		}
 	}
+}
+
+/*
+ * The version an entry sorts as in migrate.
+ */
+static const char *
+sort_version(const LoadEntry *e)
+{
+	return e->sort_as ? e->sort_as : e->version;
 }
 
 /*
@@ -865,7 +874,7 @@ check_natural_order(LoadDir *ld)
 									  e->version, MIGRATE_VERSION_MAXLEN);
 			continue;
 		}
-		if (prev && migrate_version_compare(prev->version, e->version) >= 0)
+		if (prev && migrate_version_compare(sort_version(prev), sort_version(e)) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s applies version %s before %s, but migrate orders them the other way",
@@ -972,7 +981,7 @@ register_work(void *arg)
 	LoadEntry  *e = (LoadEntry *) arg;
 
 	e->action = migrate_register(e->version, e->up, e->down, e->name,
-								 e->transactional);
+								 e->transactional, e->sort_as);
 }
 
 /*

@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -392,6 +393,71 @@ top_level_only_command(Node *stmt)
 			break;
 	}
 	return NULL;
+}
+
+/*
+ * The relation a statement works on, for the commands whose target is a
+ * relation named in the statement (most DDL and DML), or NULL.  It is
+ * what a lock timeout of the statement most likely waited for.
+ */
+RangeVar *
+migrate_statement_relation(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) stmt)->relation;
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->relation;
+		case T_CreateTrigStmt:
+			return ((CreateTrigStmt *) stmt)->relation;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation;
+		case T_RuleStmt:
+			return ((RuleStmt *) stmt)->relation;
+		case T_CreatePolicyStmt:
+			return ((CreatePolicyStmt *) stmt)->table;
+		case T_AlterPolicyStmt:
+			return ((AlterPolicyStmt *) stmt)->table;
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) stmt)->relation;
+		case T_RefreshMatViewStmt:
+			return ((RefreshMatViewStmt *) stmt)->relation;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation;
+		case T_ReindexStmt:
+			return ((ReindexStmt *) stmt)->relation;
+		case T_InsertStmt:
+			return ((InsertStmt *) stmt)->relation;
+		case T_UpdateStmt:
+			return ((UpdateStmt *) stmt)->relation;
+		case T_DeleteStmt:
+			return ((DeleteStmt *) stmt)->relation;
+		case T_TruncateStmt:
+			return linitial_node(RangeVar, ((TruncateStmt *) stmt)->relations);
+		case T_LockStmt:
+			return linitial_node(RangeVar, ((LockStmt *) stmt)->relations);
+		case T_VacuumStmt:
+			{
+				List	   *rels = ((VacuumStmt *) stmt)->rels;
+
+				return rels ? linitial_node(VacuumRelation, rels)->relation : NULL;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				if (ds->objects &&
+					(ds->removeType == OBJECT_TABLE || ds->removeType == OBJECT_INDEX ||
+					 ds->removeType == OBJECT_VIEW || ds->removeType == OBJECT_MATVIEW ||
+					 ds->removeType == OBJECT_SEQUENCE ||
+					 ds->removeType == OBJECT_FOREIGN_TABLE))
+					return makeRangeVarFromNameList(linitial(ds->objects));
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
 }
 
 /*

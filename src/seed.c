@@ -285,7 +285,8 @@ seed_work(void *arg)
 	error_context_stack = &callback;
 
 	run->started = GetCurrentTimestamp();
-	run->statements = migrate_run_script(run->name, NULL, "seed", run->sql);
+	run->statements = migrate_run_script(run->name, NULL, "seed", run->sql,
+										 NULL);
 	run->duration_us = GetCurrentTimestamp() - run->started;
 
 	duration->time = run->duration_us;

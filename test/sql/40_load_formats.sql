@@ -51,12 +51,12 @@ SELECT version, down FROM migrate.migrations ORDER BY sort_key;
 -- diesel: VERSION_name/ directories; the version is the name up to '_'
 -- without '-', compared as text, so that 2017-08-31-230457 (20170831230457)
 -- comes before 20170901000000 and 2024-02-01-000000 before
--- 2024-02-01-000000-0000; versions of different lengths get a dot that
--- keeps that order; metadata.toml's run_in_transaction = false
+-- 2024-02-01-000000-0000; versions of different lengths sort_as a dotted
+-- form that keeps that order; metadata.toml's run_in_transaction = false
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/diesel');
-SELECT version, name, transactional FROM migrate.status;
+SELECT version, sort_as, name, transactional FROM migrate.migrations ORDER BY sort_key;
 
 -- goose: Up and Down annotations in any case, StatementBegin/End kept as
 -- the comments they are, NO TRANSACTION; integer versions (4 < 10); Go

@@ -13,12 +13,13 @@ SET search_path = t42;
 
 -- scripts that would end a naive $m$ quote: containing $m$ and $m1$,
 -- ending with "$m" (which the closing tag would complete), names with
--- quotes and backslashes, non-ASCII text, an empty down, no down
+-- quotes and backslashes, non-ASCII text, an empty down, no down, sort_as
 SELECT migrate.add('1', $q$CREATE TABLE t42.a (id int, note text DEFAULT '$m$')$q$,
                    $q$DROP TABLE t42.a$q$, name => 'it''s a \ name');
 SELECT migrate.add('2', $q$INSERT INTO t42.a VALUES (1, '$m$ and $m1$')$q$,
                    '', name => 'café');
-SELECT migrate.add('3', E'INSERT INTO t42.a VALUES (2, ''x'');\n-- ends with $m', NULL);
+SELECT migrate.add('3', E'INSERT INTO t42.a VALUES (2, ''x'');\n-- ends with $m', NULL,
+                   sort_as => '2.5');
 SELECT migrate.add('4', 'CREATE INDEX CONCURRENTLY a_id ON t42.a (id)',
                    'DROP INDEX CONCURRENTLY t42.a_id', transactional => false,
                    environments => ARRAY['production', 'it''s']);
@@ -36,7 +37,7 @@ SELECT migrate.bundle() \g :bundle_file
 
 -- what it must recreate
 CREATE TEMP TABLE before_migrations AS
-SELECT version, name, up, down, transactional, checksum, environments FROM migrate.migrations;
+SELECT version, name, up, down, transactional, sort_as, checksum, environments FROM migrate.migrations;
 CREATE TEMP TABLE before_seeds AS
 SELECT name, sql, repeatable, environments, checksum FROM migrate.seeds;
 CREATE TEMP TABLE before_status AS
@@ -49,10 +50,10 @@ CREATE EXTENSION migrate;
 \i :bundle_file
 \set ECHO all
 \set ON_ERROR_STOP off
-SELECT version, name, up, down, transactional, checksum, environments FROM migrate.migrations
+SELECT version, name, up, down, transactional, sort_as, checksum, environments FROM migrate.migrations
 EXCEPT SELECT * FROM before_migrations;
 SELECT * FROM before_migrations
-EXCEPT SELECT version, name, up, down, transactional, checksum, environments FROM migrate.migrations;
+EXCEPT SELECT version, name, up, down, transactional, sort_as, checksum, environments FROM migrate.migrations;
 SELECT name, sql, repeatable, environments, checksum FROM migrate.seeds
 EXCEPT SELECT * FROM before_seeds;
 SELECT * FROM before_seeds

@@ -107,7 +107,7 @@ SELECT * FROM migrate.adopt('golang-migrate');
 \set VERBOSITY terse
 SELECT count(*) FROM migrate.applied;
 
--- diesel: versions without '-'; load() put a dot in the 18-digit one
+-- diesel: versions without '-', as load() registers them
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY NOT NULL,
@@ -115,8 +115,9 @@ CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY NOT NUL
 INSERT INTO __diesel_schema_migrations (version) VALUES
     ('00000000000000'), ('20170831230457'), ('202402010000000000');
 SELECT migrate.add(v, 'SELECT t43.must_not_run()')
-  FROM unnest(ARRAY['00000000000000', '20170831230457', '20240201000000',
-                    '20240201000000.0000']) v;
+  FROM unnest(ARRAY['00000000000000', '20170831230457', '20240201000000']) v;
+SELECT migrate.add('202402010000000000', 'SELECT t43.must_not_run()',
+                   sort_as => '20240201000000.0000');
 SELECT * FROM migrate.adopt('diesel');
 SELECT version, state FROM migrate.status;
 

@@ -21,48 +21,24 @@
 
 use strict;
 use warnings;
-use FindBin;
-use lib $FindBin::RealBin;
-use Corpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use MigrateCorpus;
 
 my $corpus = corpus_dir();
+if (!defined $corpus)
+{
+	plan skip_all =>
+	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
+}
 
 my $node = PostgreSQL::Test::Cluster->new('corpus');
 $node->init;
 $node->start;
 
-# A dollar-quoted SQL literal whose tag does not occur in the text.
-sub dq
-{
-	my ($text) = @_;
-	return 'NULL' unless defined $text;
-	my $n = 0;
-	$n++ while index($text, "\$m$n\$") >= 0;
-	return "\$m$n\$$text\$m$n\$";
-}
-
-# A 0-byte file is not a migration migrate accepts; say so in a comment,
-# as a DBA registering it would.
-sub up_text
-{
-	my ($text, $file) = @_;
-	return $text =~ /\S/ ? $text : "-- $file is empty upstream\n";
-}
-
-
-sub add_call
-{
-	my ($m) = @_;
-	return sprintf("SELECT migrate.add(%s, %s, %s, name => %s, transactional => %s);\n",
-		dq($m->{version}), dq($m->{up_text}), dq($m->{down_text}),
-		dq($m->{name}), $m->{tx} eq 'tx' ? 'true' : 'false');
-}
-
-# Register migrations (in reverse order) in a new database; returns psql's
-# result so a test can look at refusals.
 sub register
 {
 	my ($db, @migrations) = @_;
@@ -103,28 +79,10 @@ sub schema_dump
 	return $out;
 }
 
-# Files of a history given as separate up and down files.
-sub file_pairs
-{
-	my ($name, @rows) = @_;
-	my $dir = "$corpus/$name/migrations";
-	return map {
-		my $r = $_;
-		(my $n = $r->{up}) =~ s/\.up\.sql$|\/up\.sql$|\.sql$//;
-		{
-			version => $r->{version},
-			name => $n,
-			up_text => up_text(slurp("$dir/$r->{up}"), $r->{up}),
-			down_text => ($r->{down} eq '-' ? undef : slurp("$dir/$r->{down}")),
-			tx => $r->{tx},
-		}
-	} @rows;
-}
-
 # authelia: up, all the way down, up again to the same schema
 {
-	my @rows = read_order($corpus, 'authelia');
-	my @m = file_pairs('authelia', @rows);
+	my @rows = read_order('authelia');
+	my @m = history('authelia', @rows);
 	new_db('authelia');
 	my ($ret, $out, $err) = register('authelia', @m);
 	is($ret, 0, 'authelia: 26 migrations registered') or diag($err);
@@ -151,8 +109,8 @@ sub file_pairs
 
 # kestra: Flyway versions 1_1 .. 1_26, where 1_10 sorts after 1_9
 {
-	my @rows = read_order($corpus, 'kestra');
-	my @m = file_pairs('kestra', @rows);
+	my @rows = read_order('kestra');
+	my @m = history('kestra', @rows);
 	new_db('kestra');
 	my ($ret, $out, $err) = register('kestra', @m);
 	is($ret, 0, 'kestra: registered') or diag($err);
@@ -164,9 +122,9 @@ sub file_pairs
 
 # harbor: golang-migrate, needs the table golang-migrate creates
 {
-	my @rows = read_order($corpus, 'harbor');
-	my @m = file_pairs('harbor', @rows);
-	new_db('harbor', slurp("$corpus/harbor/prelude.sql"));
+	my @rows = read_order('harbor');
+	my @m = history('harbor', @rows);
+	new_db('harbor', MigrateCorpus::slurp("$corpus/harbor/prelude.sql"));
 	my ($ret, $out, $err) = register('harbor', @m);
 	is($ret, 0, 'harbor: registered') or diag($err);
 	($ret, $out, $err) = latest('harbor');
@@ -177,9 +135,9 @@ sub file_pairs
 
 # crates-io: diesel, three naming eras; up to the first non-transactional
 {
-	my @rows = read_order($corpus, 'crates-io');
+	my @rows = read_order('crates-io');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
-	my @m = file_pairs('crates-io', @rows[ 0 .. $first_notx - 1 ]);
+	my @m = history('crates-io', @rows[ 0 .. $first_notx - 1 ]);
 	new_db('crates');
 
 	# add() refuses downs that can never work, naming migration and line
@@ -205,7 +163,7 @@ sub file_pairs
 		'crates-io: in diesel order');
 
 	# the first non-transactional one is for CALL migrate.run()
-	my ($notx) = file_pairs('crates-io', $rows[$first_notx]);
+	my ($notx) = history('crates-io', $rows[$first_notx]);
 	$node->safe_psql('crates', add_call($notx));
 	($ret, $out, $err) = latest('crates');
 	like($err,
@@ -219,22 +177,9 @@ sub file_pairs
 
 # hatchet: goose files with Up and Down sections, up to NO TRANSACTION
 {
-	my @rows = read_order($corpus, 'hatchet');
+	my @rows = read_order('hatchet');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
-	my @m;
-	foreach my $r (@rows[ 0 .. $first_notx - 1 ])
-	{
-		my ($up, $down) = goose_sections(slurp("$corpus/hatchet/migrations/$r->{up}"));
-		(my $n = $r->{up}) =~ s/\.sql$//;
-		push @m,
-		  {
-			version => $r->{version},
-			name => $n,
-			up_text => up_text($up, $r->{up}),
-			down_text => $down,
-			tx => $r->{tx}
-		  };
-	}
+	my @m = history('hatchet', @rows[ 0 .. $first_notx - 1 ]);
 	new_db('hatchet');
 	my ($ret, $out, $err) = register('hatchet', @m);
 	is($ret, 0, 'hatchet: registered') or diag($err);

@@ -11,8 +11,9 @@
 #              make the migration irreversible
 #   kestra     Flyway V1_N: 1_2 < 1_10; files without a final newline
 #   harbor     golang-migrate, up only
-#   crates-io  diesel, three naming eras: dotted 18-digit versions keep
-#              diesel's text order; the broken down of 20170318181441 is
+#   crates-io  diesel, three naming eras: the 18-digit versions sort_as
+#              a dotted form that keeps diesel's text order; the broken
+#              down of 20170318181441 is
 #              dropped; CONCURRENTLY makes a migration non-transactional,
 #              also 20240412144536, whose down needs it (upstream forgot
 #              its metadata.toml); empty and comment-only downs
@@ -24,14 +25,19 @@
 use strict;
 use warnings;
 use Digest::MD5 qw(md5_hex);
-use FindBin;
-use lib $FindBin::RealBin;
-use Corpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use MigrateCorpus;
 
 my $corpus = corpus_dir();
+if (!defined $corpus)
+{
+	plan skip_all =>
+	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
+}
 
 my $node = PostgreSQL::Test::Cluster->new('load_corpus');
 $node->init;
@@ -80,12 +86,12 @@ sub expected_texts
 	my ($up, $down);
 	if ($name eq 'hatchet')
 	{
-		($up, $down) = goose_sections(slurp("$dir/$r->{up}"));
+		($up, $down) = MigrateCorpus::goose_sections(MigrateCorpus::slurp("$dir/$r->{up}"));
 	}
 	else
 	{
-		$up = slurp("$dir/$r->{up}");
-		$down = $r->{down} eq '-' ? undef : slurp("$dir/$r->{down}");
+		$up = MigrateCorpus::slurp("$dir/$r->{up}");
+		$down = $r->{down} eq '-' ? undef : MigrateCorpus::slurp("$dir/$r->{down}");
 	}
 	if ($up !~ /\S/)
 	{
@@ -109,10 +115,10 @@ my %broken_down = ('crates-io' => { '20170318181441' => qr/down script of migrat
 foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 {
 	(my $db = $name) =~ s/-/_/g;
-	my @order = read_order($corpus, $name);
+	my @order = read_order($name);
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, 'CREATE EXTENSION migrate');
-	$node->safe_psql($db, slurp($prelude{$name})) if $prelude{$name};
+	$node->safe_psql($db, MigrateCorpus::slurp($prelude{$name})) if $prelude{$name};
 
 	my @rows = load($db, $name);
 	is(scalar(@rows), scalar(@order), "$name: one row per migration");
@@ -120,16 +126,20 @@ foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 		'', "$name: every migration added");
 
 	# the order: load()'s rows and migrate's natural order are upstream's
-	(my $got = join(',', map { $_->{version} } @rows)) =~ s/\.//g;
-	is($got, join(',', map { $_->{version} } @order),
+	is(join(',', map { $_->{version} } @rows), join(',', map { $_->{version} } @order),
 		"$name: versions in the upstream order");
 	is(join(',', map { $_->{upfile} } @rows),
 		join(',', map { $_->{up} } @order),
 		"$name: files in the upstream order");
 	my $status = $node->safe_psql($db,
-		q{SELECT string_agg(replace(version, '.', ''), ',' ORDER BY sort_key) FROM migrate.migrations});
+		q{SELECT string_agg(version, ',' ORDER BY sort_key) FROM migrate.migrations});
 	is($status, join(',', map { $_->{version} } @order),
 		"$name: migrate's natural order is the upstream order");
+
+	# diesel's 18-digit versions sort as their dotted form
+	my @sorted_as = grep { $_->{note} =~ /registered with sort_as => '\d{14}\.\d{4}'/ } @rows;
+	is(scalar(@sorted_as), scalar(grep { length($_->{version}) > 14 } @order),
+		"$name: versions longer than the others are registered with sort_as");
 
 	# transactional as upstream runs it, with the differences explained
 	my @differ;
@@ -176,9 +186,8 @@ foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 		on_error_stop => 0);
 	is($out, $n, "$name: the $n migrations before the first non-transactional one apply")
 	  or diag($err);
-	(my $applied = $node->safe_psql($db,
-			q{SELECT string_agg(version, ',' ORDER BY history_id) FROM migrate.applied}))
-	  =~ s/\.//g;
+	my $applied = $node->safe_psql($db,
+		q{SELECT string_agg(version, ',' ORDER BY history_id) FROM migrate.applied});
 	is($applied, join(',', map { $_->{version} } @order[ 0 .. $n - 1 ]),
 		"$name: applied in the upstream order");
 }
