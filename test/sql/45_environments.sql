@@ -40,6 +40,13 @@ SELECT version FROM migrate.apply('5', $$INSERT INTO things VALUES (5)$$,
 SELECT version, state, environments FROM migrate.status;
 RESET migrate.environment;
 
+-- CALL migrate.run() plans the same way: in dev, 3 and 4 stay skipped
+SET migrate.environment = 'dev';
+SELECT migrate.add('6', $$INSERT INTO things VALUES (6)$$, environments => ARRAY['dev']);
+CALL migrate.run();
+SELECT version, state FROM migrate.status WHERE version IN ('3', '4', '6');
+RESET migrate.environment;
+
 -- environments are part of the registration: new ones are an update, the
 -- same ones unchanged, NULL makes it run everywhere
 SELECT migrate.add('3', $$INSERT INTO things VALUES (3)$$, environments => ARRAY['production']);
@@ -50,13 +57,13 @@ SELECT migrate.add('3', $$INSERT INTO things VALUES (3)$$, environments => ARRAY
 
 -- bad environments: nothing registered
 \set VERBOSITY default
-SELECT migrate.add('6', 'SELECT 1', environments => ARRAY[]::text[]);
-SELECT migrate.add('6', 'SELECT 1', environments => ARRAY['dev', NULL]);
-SELECT migrate.add('6', 'SELECT 1', environments => ARRAY['']);
-SELECT migrate.add('6', 'SELECT 1', environments => ARRAY[['a'], ['b']]);
-SELECT migrate.add_seed('6_x', 'SELECT 1', environments => ARRAY[]::text[]);
+SELECT migrate.add('7', 'SELECT 1', environments => ARRAY[]::text[]);
+SELECT migrate.add('7', 'SELECT 1', environments => ARRAY['dev', NULL]);
+SELECT migrate.add('7', 'SELECT 1', environments => ARRAY['']);
+SELECT migrate.add('7', 'SELECT 1', environments => ARRAY[['a'], ['b']]);
+SELECT migrate.add_seed('7_x', 'SELECT 1', environments => ARRAY[]::text[]);
 \set VERBOSITY terse
-SELECT count(*) FROM migrate.migrations WHERE version = '6';
+SELECT count(*) FROM migrate.migrations WHERE version = '7';
 
 -- seeds: the same rule; the run records the environment
 SELECT migrate.add_seed('1_demo', $$INSERT INTO things VALUES (100)$$,
