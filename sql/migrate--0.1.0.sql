@@ -144,7 +144,7 @@ LANGUAGE C
 SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION migrate.history_guard() IS
-'trigger function that keeps migrate.history append-only';
+'trigger function that keeps migrate.history and migrate.seed_runs append-only';
 
 CREATE TRIGGER history_append_only
     BEFORE UPDATE OR DELETE ON migrate.history
@@ -449,6 +449,14 @@ COMMENT ON TABLE migrate.seed_runs IS
 'every run of a seed: when, by whom, in which environment, how long, the checksum and text that ran';
 
 SELECT pg_catalog.pg_extension_config_dump('migrate.seeds', '');
+CREATE TRIGGER seed_runs_append_only
+    BEFORE UPDATE OR DELETE ON migrate.seed_runs
+    FOR EACH ROW EXECUTE FUNCTION migrate.history_guard();
+
+CREATE TRIGGER seed_runs_no_truncate
+    BEFORE TRUNCATE ON migrate.seed_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+
 SELECT pg_catalog.pg_extension_config_dump('migrate.seed_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.seed_runs_id_seq', '');
 

@@ -65,6 +65,12 @@
 /* The extension's schema. */
 #define MIGRATE_SCHEMA		"migrate"
 
+/*
+ * The "direction" of a seed's script (seed.c): a script is a migration's
+ * "up" or "down", or a seed's.
+ */
+#define MIGRATE_SEED_SCRIPT	"seed"
+
 /* Longest version accepted, as in the registry's CHECK constraint. */
 #define MIGRATE_VERSION_MAXLEN	128
 

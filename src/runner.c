@@ -82,7 +82,12 @@ run_error_callback(void *arg)
 		*run->failed = run->current;
 
 	st = &run->script->statements[run->current];
-	if (run->name)
+	if (strcmp(run->script->direction, MIGRATE_SEED_SCRIPT) == 0)
+		errcontext("seed \"%s\", statement %d of %d, line %d: %s",
+				   run->version, run->current + 1, run->script->nstatements,
+				   st->line,
+				   migrate_statement_first_line(run->script, run->current));
+	else if (run->name)
 		errcontext("migration %s \"%s\" (%s), statement %d of %d, line %d: %s",
 				   run->version, run->name, run->script->direction,
 				   run->current + 1, run->script->nstatements, st->line,
@@ -136,7 +141,9 @@ migrate_run_begin(MigrateRun *run, const char *version, const char *name,
 
 	running_depth++;
 	run->saved_version = running_version;
-	running_version = version;
+	/* DDL history links DDL to migrations, not to seeds */
+	if (strcmp(script->direction, MIGRATE_SEED_SCRIPT) != 0)
+		running_version = version;
 }
 
 /*

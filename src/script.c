@@ -492,10 +492,11 @@ check_statement_allowed(const ParseContext *pc, const MigrateStatement *st,
 
 /*
  * Split and check a migration script.  Raises an error naming the
- * migration ("version" may be NULL for a script of no migration), the
- * script and the line for anything that can never run; "registering" says
- * the error stops a registration.  The result and its parse trees live in
- * the current memory context.
+ * migration ("version" may be NULL for a script of no migration; for a
+ * seed, "direction" is MIGRATE_SEED_SCRIPT and "version" the seed's name),
+ * the script and the line for anything that can never run; "registering"
+ * says the error stops a registration.  The result and its parse trees live
+ * in the current memory context.
  */
 MigrateScript *
 migrate_parse_script(const char *version, const char *direction,
@@ -510,9 +511,12 @@ migrate_parse_script(const char *version, const char *direction,
 	int			lineoffset = 0;
 	int			n = 0;
 
-	pc.subject = version ?
-		psprintf("%s script of migration \"%s\"", direction, version) :
-		pstrdup("script");
+	if (version == NULL)
+		pc.subject = pstrdup("script");
+	else if (strcmp(direction, MIGRATE_SEED_SCRIPT) == 0)
+		pc.subject = psprintf("seed \"%s\"", version);
+	else
+		pc.subject = psprintf("%s script of migration \"%s\"", direction, version);
 	pc.nothing_done = registering ? " Nothing was registered." : "";
 	pc.text = text;
 

@@ -137,26 +137,8 @@ check_seed_name(const char *name)
 static void
 check_seed_script(const char *name, const char *sql)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	MigrateScript *script = NULL;
-
-	PG_TRY();
-	{
-		script = migrate_parse_script(NULL, "seed", sql, true);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		/* the parser's messages start with the subject "script" */
-		if (strncmp(edata->message, "script ", 7) == 0)
-			edata->message = psprintf("seed \"%s\"%s", name, edata->message + 6);
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
+	MigrateScript *script = migrate_parse_script(name, MIGRATE_SEED_SCRIPT,
+												 sql, true);
 
 	if (script->first_top_level >= 0)
 	{
@@ -260,33 +242,18 @@ migrate_add_seed(PG_FUNCTION_ARGS)
 }
 
 /*
- * Error context of a running seed.
- */
-static void
-seed_error_callback(void *arg)
-{
-	errcontext("seed \"%s\"", ((SeedRun *) arg)->name);
-}
-
-/*
  * Run one seed and record the run; in a subtransaction of its own.
  */
 static void
 seed_work(void *arg)
 {
 	SeedRun    *run = (SeedRun *) arg;
-	ErrorContextCallback callback;
 	Datum		values[7];
 	Interval   *duration = palloc0(sizeof(Interval));
 
-	callback.callback = seed_error_callback;
-	callback.arg = run;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
-
 	run->started = GetCurrentTimestamp();
-	run->statements = migrate_run_script(run->name, NULL, "seed", run->sql,
-										 NULL);
+	run->statements = migrate_run_script(run->name, NULL, MIGRATE_SEED_SCRIPT,
+										 run->sql, NULL);
 	run->duration_us = GetCurrentTimestamp() - run->started;
 
 	duration->time = run->duration_us;
@@ -299,8 +266,6 @@ seed_work(void *arg)
 	values[6] = DirectFunctionCall1(namein,
 									CStringGetDatum(migrate_current_user_name()));
 	(void) migrate_catalog_exec(&record_seed_run_query, values, NULL, 0);
-
-	error_context_stack = callback.previous;
 }
 
 /*
