@@ -184,7 +184,7 @@ migrate_baseline(PG_FUNCTION_ARGS)
 				 errhint("There is nothing to adopt: register the first migration with migrate.add(). Nothing was registered.")));
 
 	down = baseline_down(&schema);
-	(void) migrate_register(version, schema.ddl, down, name, true);
+	(void) migrate_register(version, schema.ddl, down, name, true, NULL);
 	migrate_mark_applied(version, migrate_next_batch(), "baseline");
 	statements = migrate_parse_script(version, "up", schema.ddl, false)->nstatements;
 
