@@ -5,7 +5,8 @@
 # by node, outside the server.
 #
 # Every registered migration is written to a file of its own; each file
-# holds exactly what export() returns.  Each knex module is then loaded
+# holds exactly what export() returns, and migrate.load() reads the sql
+# files back.  Each knex module is then loaded
 # with a fake knex whose raw() collects the SQL that knex would send to
 # PostgreSQL (knex turns \? into ? and any other ? into a $n binding):
 # the statements must be those migrate runs for the migration's up and
@@ -51,7 +52,7 @@ $node->safe_psql(
 	                   name => 'escapes');
 	SELECT migrate.add('0003', 'CREATE INDEX CONCURRENTLY notes_id ON notes (id)', '',
 	                   name => 'no transaction', transactional => false);
-	SELECT migrate.add('0004', '-- nothing to do yet', E'SELECT 1;\nSELECT 2');
+	SELECT migrate.add('0004', E'-- nothing to do yet\n', E'SELECT 1;\nSELECT 2');
 });
 
 my @versions = split /\n/,
@@ -101,6 +102,26 @@ sub check_files
 write_files('sql', "$tempdir/sql");
 my @sql_files = check_files('sql', "$tempdir/sql");
 is($sql_files[0], '0000_baseline.sql', 'sql: the baseline file');
+# load() reads the sql files back with the same text, and so the same
+# checksums; but for an up script without a final newline followed by a
+# down section, which gets the newline the marker line needs (and a blank
+# down, which load() takes for irreversible)
+$node->safe_psql('postgres', 'CREATE DATABASE loaded');
+$node->safe_psql('loaded', 'CREATE EXTENSION migrate');
+$node->safe_psql('loaded',
+	"SET client_min_messages = warning; SELECT count(*) FROM migrate.load('$tempdir/sql')");
+my $checksums = q{SELECT string_agg(version || ' ' || checksum, E'\n' ORDER BY version)
+	FROM migrate.migrations WHERE version <> '0003'};
+is($node->safe_psql('loaded', $checksums), $node->safe_psql('files', $checksums),
+	'sql: load() reads the files back with the same checksums');
+is( $node->safe_psql(
+		'loaded',
+		q{SELECT up = 'CREATE INDEX CONCURRENTLY notes_id ON notes (id)' || E'\n',
+		         down IS NULL, transactional
+		    FROM migrate.migrations WHERE version = '0003'}),
+	't|t|f',
+	'sql: an up script without a final newline comes back with one');
+
 write_files('knex', "$tempdir/knex");
 my @knex_files = check_files('knex', "$tempdir/knex");
 
