@@ -223,24 +223,10 @@ table_of(SchemaDump *dump, Oid relid, TableInfo **info)
  * Add an element (column or constraint) inside CREATE TABLE ( ... ).
  */
 static void
-add_element(TableInfo *ti, const char *fmt,...) pg_attribute_printf(2, 3);
-
-static void
-add_element(TableInfo *ti, const char *fmt,...)
+add_element(TableInfo *ti, const char *element)
 {
-	va_list		args;
-	int			needed;
-
-	appendStringInfoString(&ti->elements, ti->nelements++ > 0 ? ",\n    " : "\n    ");
-	for (;;)
-	{
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&ti->elements, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&ti->elements, needed);
-	}
+	appendStringInfo(&ti->elements, "%s%s",
+					 ti->nelements++ > 0 ? ",\n    " : "\n    ", element);
 }
 
 /*
@@ -453,7 +439,7 @@ collect_columns(SchemaDump *dump)
 			appendStringInfo(&def, " DEFAULT %s", defexpr);
 		if (schema_bool(row, 5))
 			appendStringInfoString(&def, " NOT NULL");
-		add_element(ti, "%s", def.data);
+		add_element(ti, def.data);
 	}
 	schema_done();
 }
@@ -535,9 +521,9 @@ collect_constraints(SchemaDump *dump)
 				 !schema_bool(row, 13))
 		{
 			schema_own(dump, ConstraintRelationId, schema_oid(row, 1), table);
-			add_element(ti, "CONSTRAINT %s %s",
-						quote_identifier(schema_text(row, 3)),
-						schema_text(row, 5));
+			add_element(ti, psprintf("CONSTRAINT %s %s",
+									 quote_identifier(schema_text(row, 3)),
+									 schema_text(row, 5)));
 		}
 		else if (contype == CONSTRAINT_FOREIGN && OidIsValid(schema_oid(row, 9)))
 		{
