@@ -351,6 +351,29 @@ apply_one(const char *version, bool transactional)
 }
 
 /*
+ * Apply registered migration "version" as a batch of its own, unless it is
+ * applied already or not for this environment (both say so).
+ */
+static List *
+apply_named(const char *version)
+{
+	MigrateVersionInfo info;
+
+	migrate_describe_version(version, &info);
+	if (info.applied)
+	{
+		ereport(NOTICE,
+				(errmsg("migration \"%s\" is already applied", version)));
+		return NIL;
+	}
+	if (!info.registered)
+		migrate_refuse_unknown(version);
+	if (migrate_skipped_in_environment(version))
+		return NIL;
+	return apply_one(version, info.transactional);
+}
+
+/*
  * apply(version, up, down, name, transactional, sort_as, environments) returns setof (...)
  *
  * Register a migration and apply it, in one step.  Idempotent: with the
@@ -360,19 +383,11 @@ Datum
 migrate_apply(PG_FUNCTION_ARGS)
 {
 	char	   *version;
-	MigrateVersionInfo info;
-	List	   *results = NIL;
+	List	   *results;
 
 	migrate_call_begin();
 	(void) migrate_register_args(fcinfo, &version);
-	migrate_describe_version(version, &info);
-
-	if (info.applied)
-		ereport(NOTICE,
-				(errmsg("migration \"%s\" is already applied", version)));
-	else if (!migrate_skipped_in_environment(version))
-		results = apply_one(version, info.transactional);
-
+	results = apply_named(version);
 	migrate_call_end();
 	return return_results(fcinfo, results);
 }
@@ -406,18 +421,7 @@ migrate_up(PG_FUNCTION_ARGS)
 		}
 	}
 	else
-	{
-		MigrateVersionInfo info;
-
-		migrate_describe_version(version, &info);
-		if (info.applied)
-			ereport(NOTICE,
-					(errmsg("migration \"%s\" is already applied", version)));
-		else if (!info.registered)
-			migrate_refuse_unknown(version);
-		else if (!migrate_skipped_in_environment(version))
-			results = apply_one(version, info.transactional);
-	}
+		results = apply_named(version);
 
 	migrate_call_end();
 	return return_results(fcinfo, results);

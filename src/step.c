@@ -191,17 +191,14 @@ migrate_step_load(MigrateStep *step, const char *version, bool up, int batch)
 }
 
 /*
- * Record a finished step: an apply (or adopt, baseline, capture) adds the
- * migration to the applied set, a revert removes it; both add a history
- * row.
+ * The query parameters every history row of a step has: $1 to $11, then
+ * $12 is the action and $13 what the query adds (sort_as or detail).
  */
-void
-migrate_step_record(const MigrateStep *step)
+static void
+step_values(const MigrateStep *step, const char *action, const char *last,
+			Datum *values, char *nulls)
 {
-	Datum		values[13];
-	char		nulls[13];
-
-	memset(nulls, ' ', sizeof(nulls));
+	memset(nulls, ' ', 13);
 	values[0] = CStringGetTextDatum(step->version);
 	values[1] = text_or_null(step->name, &nulls[1]);
 	values[2] = Int32GetDatum(step->batch);
@@ -213,9 +210,22 @@ migrate_step_record(const MigrateStep *step)
 	values[8] = TimestampTzGetDatum(step->started);
 	values[9] = interval_datum(step->duration_us);
 	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
-	values[11] = CStringGetTextDatum(step->action);
-	values[12] = text_or_null(step->sort_as, &nulls[12]);
+	values[11] = CStringGetTextDatum(action);
+	values[12] = text_or_null(last, &nulls[12]);
+}
 
+/*
+ * Record a finished step: an apply (or adopt, baseline, capture) adds the
+ * migration to the applied set, a revert removes it; both add a history
+ * row.
+ */
+void
+migrate_step_record(const MigrateStep *step)
+{
+	Datum		values[13];
+	char		nulls[13];
+
+	step_values(step, step->action, step->sort_as, values, nulls);
 	if (step->up)
 		(void) migrate_catalog_exec(&record_apply_query, values, nulls, 0);
 	else
@@ -233,20 +243,7 @@ migrate_step_record_event(const MigrateStep *step, const char *action,
 	Datum		values[13];
 	char		nulls[13];
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(step->version);
-	values[1] = text_or_null(step->name, &nulls[1]);
-	values[2] = Int32GetDatum(step->batch);
-	values[3] = CStringGetTextDatum(step->checksum);
-	values[4] = text_or_null(step->up ? step->up_text : NULL, &nulls[4]);
-	values[5] = text_or_null(step->down_text, &nulls[5]);
-	values[6] = BoolGetDatum(step->transactional);
-	values[7] = Int32GetDatum(step->statements);
-	values[8] = TimestampTzGetDatum(step->started);
-	values[9] = interval_datum(step->duration_us);
-	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
-	values[11] = CStringGetTextDatum(action);
-	values[12] = text_or_null(detail, &nulls[12]);
+	step_values(step, action, detail, values, nulls);
 	(void) migrate_catalog_exec(&record_event_query, values, nulls, 0);
 }
 
