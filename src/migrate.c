@@ -5,10 +5,11 @@
  *
  * migrate stores database migrations in tables of schema "migrate" and
  * runs them inside the server.  This file only loads the module: it
- * defines the migrate.* settings.  The engine is in the other files:
+ * defines the migrate.* settings and installs the DDL history's hooks.  The engine is in the other files:
  * script.c splits scripts, registry.c registers them, runner.c runs one
  * migration step, commands.c plans and runs whole calls, lock.c
  * serialises them and catalog.c reads and writes migrate's tables.
+ * DDL history is in ddl_log.c, ddl_statement.c, ddl_objects.c and drift.c.
  *
  * IDENTIFICATION
  *	  src/migrate.c
@@ -26,6 +27,9 @@ PG_MODULE_MAGIC;
 
 /* migrate.lock_wait: queue behind a running migrate call, or fail */
 bool		migrate_lock_wait = true;
+
+/* migrate.strict: DDL only inside migrations */
+bool		migrate_strict = false;
 
 void		_PG_init(void);
 
@@ -46,6 +50,18 @@ define_settings(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("migrate.strict",
+							 "Allow DDL only inside migrations.",
+							 "When on, a DDL statement run outside a migration fails "
+							 "with an error that says how to apply it as a migration. "
+							 "Temporary objects, extension scripts and restores by "
+							 "pg_restore or psql are exempt.",
+							 &migrate_strict,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	migrate_reserve_guc_prefix("migrate");
 }
 
@@ -56,4 +72,5 @@ void
 _PG_init(void)
 {
 	define_settings();
+	migrate_ddl_init();
 }

@@ -19,6 +19,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -37,6 +38,30 @@
 #define migrate_reserve_guc_prefix(p)	MarkGUCPrefixReserved(p)
 #else
 #define migrate_reserve_guc_prefix(p)	EmitWarningsOnPlaceholders(p)
+#endif
+
+/* ProcessUtility_hook's parameters: 14 added readOnlyTree. */
+#if PG_VERSION_NUM >= 140000
+#define MIGRATE_UTILITY_HOOK_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define MIGRATE_UTILITY_HOOK_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+#else
+#define MIGRATE_UTILITY_HOOK_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define MIGRATE_UTILITY_HOOK_ARGS \
+	pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
+/* CREATE OR REPLACE TRIGGER came in 14. */
+#if PG_VERSION_NUM >= 140000
+#define migrate_trigger_replace(stmt)	((stmt)->replace)
+#else
+#define migrate_trigger_replace(stmt)	false
 #endif
 
 /* The extension's schema. */
@@ -93,15 +118,27 @@ typedef struct MigrateQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[12];
+	Oid			argtypes[16];
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
+
+/*
+ * The SQL that recreates an object as it was before a command changed or
+ * dropped it (ddl_objects.c).
+ */
+typedef struct MigrateDefinition
+{
+	Oid			classid;
+	Oid			objid;
+	char	   *sql;
+} MigrateDefinition;
 
 /* Work to run in a subtransaction (runner.c). */
 typedef void (*MigrateWork) (void *arg);
 
 /* in migrate.c */
 extern bool migrate_lock_wait;
+extern bool migrate_strict;
 
 /* in version.c */
 extern void migrate_check_version(const char *version, const char *argname);
@@ -115,6 +152,9 @@ extern MigrateScript *migrate_parse_script(const char *version,
 										   bool registering);
 extern char *migrate_statement_text(const MigrateScript *script, int i);
 extern char *migrate_statement_first_line(const MigrateScript *script, int i);
+extern void migrate_statement_bounds(const char *text, int textlen,
+									 int location, int len,
+									 int *start, int *end);
 extern bool migrate_script_is_blank(const char *text);
 
 /* in checksum.c */
@@ -157,5 +197,21 @@ extern void migrate_spi_connect(void);
 extern int	migrate_next_batch(void);
 extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
 												TupleDesc *tupdesc);
+
+/* in ddl_statement.c */
+extern void migrate_ddl_statement_init(void);
+extern bool migrate_ddl_statement_hooked(Node *parsetree);
+extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
+
+/* in ddl_objects.c */
+extern bool migrate_ddl_names_temporary(Node *parsetree);
+extern bool migrate_ddl_object_temporary(Oid classid, Oid objid);
+extern bool migrate_ddl_grant_temporary(ObjectType objtype, List *objects);
+extern List *migrate_ddl_definitions_before(Node *parsetree,
+											MemoryContext resultcxt);
+extern bool migrate_ddl_try(MigrateWork work, void *arg);
+
+/* in ddl_log.c */
+extern void migrate_ddl_init(void);
 
 #endif							/* MIGRATE_H */

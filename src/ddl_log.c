@@ -1,0 +1,753 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl_log.c
+ *	  DDL history: the event trigger functions that record every DDL
+ *	  command in migrate.ddl_log, and strict mode.
+ *
+ * The extension script creates three event triggers, enabled ALWAYS so
+ * that session_replication_role = replica does not silently skip them:
+ *
+ * ddl_command_start: strict mode refuses DDL outside a migration before
+ * it runs.  The statement's text is found now if the ProcessUtility hook
+ * did not see the statement start (ddl_statement.c), while its parse tree
+ * is as the parser made it; and the definitions of the views, functions,
+ * indexes, triggers and constraints it is about to drop or replace are
+ * kept (ddl_objects.c).
+ *
+ * sql_drop: a row per dropped object, with its definition when one was
+ * kept; the parts that go with an object (its row type, indexes,
+ * defaults, toast table) are not listed, the objects dropped with it by
+ * CASCADE are, marked as such.
+ *
+ * ddl_command_end: a row per object the command created or altered, as
+ * pg_event_trigger_ddl_commands() reports them.  A command that reports
+ * no object (CREATE ... IF NOT EXISTS of an existing object, DROP ... IF
+ * EXISTS of a missing one) gets one row without an object, so that every
+ * DDL statement that ran is in the log.
+ *
+ * The rows of one command share its command_id.  They are written in
+ * catalog.c's owner mode: a role's DDL is recorded although the role may
+ * neither read nor write the log.
+ *
+ * The triggers must never change what a DDL statement does.  They read
+ * nothing but the catalogs and write nothing but the log; whatever they
+ * look up on the side runs in a subtransaction that is rolled back.
+ * Nothing is recorded or refused:
+ * - while a restore runs: pg_restore, or pg_dump's output fed to psql,
+ *   recognised by the settings every dump starts with (search_path '',
+ *   check_function_bodies and row_security off) in a superuser's
+ *   session, and pg_upgrade's binary upgrade mode.  The dump restores the
+ *   log itself, with the same ids;
+ * - for temporary objects;
+ * - for migrate itself: CREATE, ALTER, COMMENT ON and DROP EXTENSION
+ *   migrate and migrate's own script.
+ * Extension scripts of other extensions are recorded, with the
+ * extension's name, and never refused.
+ *
+ * What lives from ddl_command_start to ddl_command_end of one command
+ * (its text, the definitions, the id its sql_drop rows got, whether
+ * strict mode waits for its objects to decide) is kept in a stack of
+ * pending commands in TopTransactionContext.  Commands nest (DDL run by a
+ * function a DDL statement calls), and an aborted (sub)transaction drops
+ * the entries of the commands it interrupted.
+ *
+ * IDENTIFICATION
+ *	  src/ddl_log.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "tcop/deparse_utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rls.h"
+
+#include "migrate.h"
+
+PG_FUNCTION_INFO_V1(migrate_ddl_command_start);
+PG_FUNCTION_INFO_V1(migrate_ddl_command_end);
+PG_FUNCTION_INFO_V1(migrate_sql_drop);
+
+/* How much of a refused statement the hint quotes. */
+#define HINT_STATEMENT_MAXLEN	200
+
+static MigrateQuery insert_query = {
+	.sql =
+		"INSERT INTO migrate.ddl_log (id, command_id, at, role, session_role,"
+		"       txid, event, command_tag, object_type, schema_name,"
+		"       object_identity, cascaded, statement, definition, migration,"
+		"       extension, top_level, backend_pid, application_name,"
+		"       client_addr)"
+		" VALUES ($1, $2, pg_catalog.clock_timestamp(), $3, session_user,"
+		"       pg_catalog.pg_current_xact_id(), $4, $5, $6, $7, $8, $9, $10,"
+		"       $11, $12, $13, $14, pg_catalog.pg_backend_pid(),"
+		"       pg_catalog.current_setting('application_name'),"
+		"       pg_catalog.inet_client_addr())",
+	.nargs = 14,
+	.argtypes = {INT8OID, INT8OID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID}
+};
+
+/*
+ * A DDL command between its ddl_command_start and ddl_command_end.
+ */
+typedef struct PendingCommand
+{
+	Node	   *parsetree;		/* identifies the command; never read */
+	SubTransactionId subid;		/* the subtransaction it started in */
+	bool		text_known;		/* statement was looked for at start */
+	char	   *statement;
+	bool		top_level;
+	bool		strict_deferred;	/* strict mode decides on its objects */
+	List	   *definitions;	/* MigrateDefinition */
+	int64		command_id;		/* id of its first row, 0 before */
+	int			nobjects;		/* objects its sql_drop reported */
+	struct PendingCommand *outer;
+} PendingCommand;
+
+static PendingCommand *pending = NULL;
+
+/*
+ * What the rows of one event share.
+ */
+typedef struct LogEvent
+{
+	EventTriggerData *trigdata;
+	PendingCommand *entry;		/* or NULL */
+	Oid			seqid;			/* migrate.ddl_log_id_seq */
+	const char *event;
+	bool		text_known;
+	char	   *statement;
+	bool		top_level;
+	char	   *role;
+	const char *migration;
+	char	   *extension;
+	int64		command_id;
+} LogEvent;
+
+/*
+ * The rows of pg_event_trigger_ddl_commands() or _dropped_objects().
+ */
+typedef struct EventRows
+{
+	Tuplestorestate *store;
+	TupleTableSlot *slot;
+} EventRows;
+
+/*
+ * The pending entry of command "parsetree", created if asked for.
+ */
+static PendingCommand *
+pending_for(Node *parsetree, bool create)
+{
+	PendingCommand *p;
+
+	for (p = pending; p != NULL; p = p->outer)
+		if (p->parsetree == parsetree)
+			return p;
+	if (!create)
+		return NULL;
+
+	p = MemoryContextAllocZero(TopTransactionContext, sizeof(PendingCommand));
+	p->parsetree = parsetree;
+	p->subid = GetCurrentSubTransactionId();
+	p->outer = pending;
+	pending = p;
+	return p;
+}
+
+/*
+ * The command of "p" ended: forget it, and any entry left above it.
+ */
+static void
+pending_done(PendingCommand *p)
+{
+	if (p == NULL)
+		return;
+	while (pending != NULL && pending != p)
+		pending = pending->outer;
+	if (pending != p)
+		return;
+	pending = p->outer;
+	if (p->statement)
+		pfree(p->statement);
+	list_free_deep(p->definitions);
+	pfree(p);
+}
+
+/*
+ * At the end of a transaction its pending entries are gone with
+ * TopTransactionContext.
+ */
+static void
+ddl_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			pending = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * A rolled-back subtransaction interrupted the commands that started in
+ * it: an error inside a PL/pgSQL block with an exception handler.
+ */
+static void
+ddl_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (pending != NULL && pending->subid >= mySubid)
+		pending = pending->outer;
+}
+
+/*
+ * Install the hook and callbacks of DDL history; called by _PG_init().
+ */
+void
+migrate_ddl_init(void)
+{
+	migrate_ddl_statement_init();
+	RegisterXactCallback(ddl_xact_callback, NULL);
+	RegisterSubXactCallback(ddl_subxact_callback, NULL);
+}
+
+/*
+ * True if this session restores a dump: a superuser's session with the
+ * settings pg_dump's output and pg_restore set first (search_path empty,
+ * function bodies not checked, row security off), or pg_upgrade.
+ */
+static bool
+restoring(void)
+{
+	if (IsBinaryUpgrade)
+		return true;
+	if (check_function_bodies || row_security ||
+		namespace_search_path == NULL || namespace_search_path[0] != '\0')
+		return false;
+	return superuser_arg(GetSessionUserId()) || superuser();
+}
+
+/*
+ * True while migrate's own extension script runs.
+ */
+static bool
+creating_migrate(void)
+{
+	char	   *name;
+
+	if (!creating_extension || !OidIsValid(CurrentExtensionObject))
+		return false;
+	name = get_extension_name(CurrentExtensionObject);
+	return name != NULL && strcmp(name, "migrate") == 0;
+}
+
+/*
+ * True if the log can be written: migrate is installed (and not being
+ * dropped) and the transaction may write.  Sets the log's sequence.
+ */
+static bool
+log_writable(Oid *seqid)
+{
+	Oid			nspid;
+
+	if (XactReadOnly)
+		return false;
+	nspid = get_namespace_oid(MIGRATE_SCHEMA, true);
+	if (!OidIsValid(nspid))
+		return false;
+	*seqid = get_relname_relid("ddl_log_id_seq", nspid);
+	return OidIsValid(*seqid) &&
+		OidIsValid(get_relname_relid("ddl_log", nspid));
+}
+
+/*
+ * True if the statement is about the migrate extension itself.
+ */
+static bool
+about_migrate(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterExtensionStmt:
+			return strcmp(((AlterExtensionStmt *) parsetree)->extname, "migrate") == 0;
+		case T_AlterExtensionContentsStmt:
+			return strcmp(((AlterExtensionContentsStmt *) parsetree)->extname,
+						  "migrate") == 0;
+		case T_CommentStmt:
+			return ((CommentStmt *) parsetree)->objtype == OBJECT_EXTENSION &&
+				strcmp(strVal(((CommentStmt *) parsetree)->object), "migrate") == 0;
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) parsetree;
+				ListCell   *lc;
+
+				if (ds->removeType != OBJECT_EXTENSION)
+					return false;
+				foreach(lc, ds->objects)
+					if (strcmp(strVal(lfirst(lc)), "migrate") != 0)
+						return false;
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * True if DDL history leaves this event alone: nothing recorded, nothing
+ * refused.
+ */
+static bool
+history_off(Node *parsetree, Oid *seqid)
+{
+	return !log_writable(seqid) || restoring() || creating_migrate() ||
+		about_migrate(parsetree);
+}
+
+static EventTriggerData *
+event_trigger_data(FunctionCallInfo fcinfo, const char *name)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired by an event trigger", name)));
+	return (EventTriggerData *) fcinfo->context;
+}
+
+/*
+ * Strict mode: refuse a DDL statement run outside a migration.
+ */
+static void
+refuse_outside_migration(EventTriggerData *trigdata, const char *statement)
+{
+	const char *tag = GetCommandTagName(trigdata->tag);
+	char	   *example;
+
+	if (statement)
+	{
+		int			len = strlen(statement);
+		int			cliplen = pg_mbcliplen(statement, len, HINT_STATEMENT_MAXLEN);
+
+		example = psprintf("$up$%.*s%s$up$", cliplen, statement,
+						   cliplen < len ? " ..." : "");
+	}
+	else
+		example = "$up$...$up$";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot run %s outside a migration", tag),
+			 errdetail("migrate.strict is on: in this database, schema changes are made by migrations only."),
+			 errhint("Apply it as a migration: SELECT * FROM migrate.apply('<version>', %s, down => $down$...$down$). Temporary objects are exempt.",
+					 example)));
+}
+
+/*
+ * True if strict mode applies to this statement: it is on, no migration
+ * is running, and the statement is not an extension's business.
+ */
+static bool
+strict_applies(Node *parsetree)
+{
+	if (!migrate_strict || migrate_current_migration() != NULL ||
+		creating_extension)
+		return false;
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateExtensionStmt:
+		case T_AlterExtensionStmt:
+		case T_AlterExtensionContentsStmt:
+			return false;
+		default:
+			return true;
+	}
+}
+
+/*
+ * ddl_command_start() returns event_trigger
+ */
+Datum
+migrate_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = event_trigger_data(fcinfo,
+													"migrate.ddl_command_start");
+	Node	   *parsetree = trigdata->parsetree;
+	bool		hooked;
+	bool		deferred = false;
+	List	   *definitions;
+	PendingCommand *entry;
+	Oid			seqid;
+
+	if (history_off(parsetree, &seqid))
+		PG_RETURN_NULL();
+
+	hooked = migrate_ddl_statement_hooked(parsetree);
+
+	if (strict_applies(parsetree))
+	{
+		if (!migrate_ddl_names_temporary(parsetree))
+		{
+			bool		top_level;
+
+			refuse_outside_migration(trigdata,
+									 migrate_ddl_statement_text(parsetree,
+																&top_level));
+		}
+		deferred = true;
+	}
+
+	definitions = migrate_ddl_definitions_before(parsetree,
+												 TopTransactionContext);
+	if (hooked && !deferred && definitions == NIL)
+		PG_RETURN_NULL();
+
+	entry = pending_for(parsetree, true);
+	entry->strict_deferred = deferred;
+	entry->definitions = definitions;
+	if (!hooked)
+	{
+		char	   *text = migrate_ddl_statement_text(parsetree,
+													  &entry->top_level);
+
+		entry->text_known = true;
+		if (text)
+			entry->statement = MemoryContextStrdup(TopTransactionContext, text);
+	}
+
+	PG_RETURN_NULL();
+}
+
+/*
+ * Start the rows of an event.
+ */
+static void
+begin_event(LogEvent *le, EventTriggerData *trigdata, PendingCommand *entry,
+			Oid seqid, const char *event)
+{
+	memset(le, 0, sizeof(LogEvent));
+	le->trigdata = trigdata;
+	le->entry = entry;
+	le->seqid = seqid;
+	le->event = event;
+	le->role = GetUserNameFromId(GetUserId(), false);
+	le->migration = migrate_current_migration();
+	if (creating_extension && OidIsValid(CurrentExtensionObject))
+		le->extension = get_extension_name(CurrentExtensionObject);
+	if (entry)
+	{
+		le->text_known = entry->text_known;
+		le->statement = entry->statement;
+		le->top_level = entry->top_level;
+		le->command_id = entry->command_id;
+	}
+}
+
+/*
+ * The definition kept at ddl_command_start for object (classid, objid).
+ */
+static const char *
+definition_of(LogEvent *le, Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	if (le->entry == NULL)
+		return NULL;
+	foreach(lc, le->entry->definitions)
+	{
+		MigrateDefinition *def = (MigrateDefinition *) lfirst(lc);
+
+		if (def->classid == classid && def->objid == objid)
+			return def->sql;
+	}
+	return NULL;
+}
+
+static Datum
+text_datum(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * Write one row of the log.  The caller is connected to SPI.  Strict
+ * mode, if it waited for the command's objects, refuses it now: the
+ * object is not temporary.
+ */
+static void
+write_row(LogEvent *le, const char *command_tag, const char *object_type,
+		  const char *schema_name, const char *identity, bool cascaded,
+		  const char *definition)
+{
+	Datum		values[14];
+	char		nulls[14];
+	int64		id;
+
+	if (!le->text_known)
+	{
+		le->statement = migrate_ddl_statement_text(le->trigdata->parsetree,
+												   &le->top_level);
+		le->text_known = true;
+	}
+	if (le->entry && le->entry->strict_deferred)
+		refuse_outside_migration(le->trigdata, le->statement);
+
+	id = nextval_internal(le->seqid, false);
+	if (le->command_id == 0)
+	{
+		le->command_id = id;
+		if (le->entry)
+			le->entry->command_id = id;
+	}
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(id);
+	values[1] = Int64GetDatum(le->command_id);
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(le->role));
+	values[3] = CStringGetTextDatum(le->event);
+	values[4] = CStringGetTextDatum(command_tag);
+	values[5] = text_datum(object_type, &nulls[5]);
+	values[6] = text_datum(schema_name, &nulls[6]);
+	values[7] = text_datum(identity, &nulls[7]);
+	values[8] = BoolGetDatum(cascaded);
+	values[9] = text_datum(le->statement, &nulls[9]);
+	values[10] = text_datum(definition, &nulls[10]);
+	values[11] = text_datum(le->migration, &nulls[11]);
+	values[12] = text_datum(le->extension, &nulls[12]);
+	values[13] = BoolGetDatum(le->top_level);
+	(void) migrate_catalog_exec(&insert_query, values, nulls, 0);
+}
+
+/*
+ * Call set-returning event trigger function "funcoid" and keep its rows.
+ */
+static void
+event_rows(Oid funcoid, EventRows *rows)
+{
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(fcinfo, 0);
+	ReturnSetInfo rsinfo;
+	ExprContext *econtext = CreateStandaloneExprContext();
+
+	fmgr_info(funcoid, &flinfo);
+	MemSet(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = econtext;
+	rsinfo.allowedModes = (int) SFRM_Materialize;
+	rsinfo.returnMode = SFRM_ValuePerCall;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
+							 (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	FreeExprContext(econtext, true);
+
+	rows->store = rsinfo.setResult;
+	rows->slot = rows->store ?
+		MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple) : NULL;
+}
+
+static bool
+next_row(EventRows *rows)
+{
+	if (rows->store == NULL ||
+		!tuplestore_gettupleslot(rows->store, true, false, rows->slot))
+		return false;
+	slot_getallattrs(rows->slot);
+	return true;
+}
+
+/* Column "col" (0-based) of the current row. */
+static char *
+row_text(EventRows *rows, int col)
+{
+	if (rows->slot->tts_isnull[col])
+		return NULL;
+	return TextDatumGetCString(rows->slot->tts_values[col]);
+}
+
+static Oid
+row_oid(EventRows *rows, int col)
+{
+	if (rows->slot->tts_isnull[col])
+		return InvalidOid;
+	return DatumGetObjectId(rows->slot->tts_values[col]);
+}
+
+static bool
+row_bool(EventRows *rows, int col)
+{
+	return !rows->slot->tts_isnull[col] &&
+		DatumGetBool(rows->slot->tts_values[col]);
+}
+
+/*
+ * sql_drop() returns event_trigger
+ */
+Datum
+migrate_sql_drop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = event_trigger_data(fcinfo, "migrate.sql_drop");
+	PendingCommand *entry;
+	EventRows	rows;
+	LogEvent	le;
+	Oid			seqid;
+
+	if (history_off(trigdata->parsetree, &seqid))
+		PG_RETURN_NULL();
+
+	entry = pending_for(trigdata->parsetree, true);
+	begin_event(&le, trigdata, entry, seqid, "sql_drop");
+	event_rows(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, &rows);
+
+	migrate_spi_connect();
+	while (next_row(&rows))
+	{
+		bool		original = row_bool(&rows, 3);
+		bool		normal = row_bool(&rows, 4);
+		char	   *object_type = row_text(&rows, 6);
+		char	   *identity = row_text(&rows, 9);
+
+		entry->nobjects++;
+
+		/* temporary objects, and the parts of a dropped object */
+		if (row_bool(&rows, 5) || (!original && !normal))
+			continue;
+		/* a dropped table's defaults and a dropped view's rule */
+		if (!original &&
+			(strcmp(object_type, "default value") == 0 ||
+			 (strcmp(object_type, "rule") == 0 && identity != NULL &&
+			  strncmp(identity, "\"_RETURN\" on ", 13) == 0)))
+			continue;
+
+		write_row(&le, GetCommandTagName(trigdata->tag), object_type,
+				  row_text(&rows, 7), identity, !original,
+				  definition_of(&le, row_oid(&rows, 0), row_oid(&rows, 1)));
+	}
+	SPI_finish();
+
+	PG_RETURN_NULL();
+}
+
+/*
+ * True if a row of pg_event_trigger_ddl_commands() is about a temporary
+ * object.
+ */
+static bool
+reported_temporary(EventRows *rows)
+{
+	char	   *schema_name = row_text(rows, 5);
+	CollectedCommand *cmd;
+
+	if (schema_name)
+		return strcmp(schema_name, "pg_temp") == 0;
+	cmd = (CollectedCommand *) DatumGetPointer(rows->slot->tts_values[8]);
+	if (cmd->type == SCT_Grant)
+		return migrate_ddl_grant_temporary(cmd->d.grant.istmt->objtype,
+										   cmd->d.grant.istmt->objects);
+	if (rows->slot->tts_isnull[0])
+		return false;
+	return migrate_ddl_object_temporary(row_oid(rows, 0), row_oid(rows, 1));
+}
+
+/*
+ * True if an object reported is the migrate extension itself.
+ */
+static bool
+reported_migrate(const char *object_type, const char *identity)
+{
+	return object_type && identity && strcmp(object_type, "extension") == 0 &&
+		strcmp(identity, "migrate") == 0;
+}
+
+/*
+ * Whether a statement that reported no object concerned temporary
+ * objects (migrate_ddl_try: the names are looked up again).
+ */
+typedef struct NamesCheck
+{
+	Node	   *parsetree;
+	bool		temporary;
+} NamesCheck;
+
+static void
+names_check_work(void *arg)
+{
+	NamesCheck *nc = (NamesCheck *) arg;
+
+	nc->temporary = migrate_ddl_names_temporary(nc->parsetree);
+}
+
+/*
+ * ddl_command_end() returns event_trigger
+ */
+Datum
+migrate_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata = event_trigger_data(fcinfo,
+													"migrate.ddl_command_end");
+	PendingCommand *entry = pending_for(trigdata->parsetree, false);
+	EventRows	rows;
+	LogEvent	le;
+	Oid			seqid;
+	int			nreported = 0;
+
+	if (history_off(trigdata->parsetree, &seqid))
+	{
+		pending_done(entry);
+		PG_RETURN_NULL();
+	}
+
+	begin_event(&le, trigdata, entry, seqid, "ddl_command_end");
+	event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &rows);
+
+	migrate_spi_connect();
+	while (next_row(&rows))
+	{
+		char	   *object_type = row_text(&rows, 4);
+		char	   *identity = row_text(&rows, 6);
+
+		nreported++;
+		if (reported_temporary(&rows) || reported_migrate(object_type, identity))
+			continue;
+		write_row(&le, row_text(&rows, 3), object_type, row_text(&rows, 5),
+				  identity, false,
+				  definition_of(&le, row_oid(&rows, 0), row_oid(&rows, 1)));
+	}
+
+	if (nreported == 0 && (entry == NULL || entry->nobjects == 0))
+	{
+		NamesCheck	nc = {.parsetree = trigdata->parsetree,.temporary = false};
+
+		(void) migrate_ddl_try(names_check_work, &nc);
+		if (!nc.temporary)
+			write_row(&le, GetCommandTagName(trigdata->tag), NULL, NULL, NULL,
+					  false, NULL);
+	}
+	SPI_finish();
+
+	pending_done(entry);
+	PG_RETURN_NULL();
+}
