@@ -47,9 +47,9 @@
  * What lives from ddl_command_start to ddl_command_end of one command
  * (its text, the definitions, the id its sql_drop rows got, whether
  * strict mode waits for its objects to decide) is kept in a stack of
- * pending commands in TopTransactionContext.  Commands nest (DDL run by a
- * function a DDL statement calls), and an aborted (sub)transaction drops
- * the entries of the commands it interrupted.
+ * pending commands.  Commands nest (DDL run by a function a DDL statement
+ * calls), and an aborted (sub)transaction drops the entries of the
+ * commands it interrupted.
  *
  * IDENTIFICATION
  *	  src/ddl_log.c
@@ -75,6 +75,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
+#include "utils/xid8.h"
 
 #include "migrate.h"
 
@@ -85,22 +86,38 @@ PG_FUNCTION_INFO_V1(migrate_sql_drop);
 /* How much of a refused statement the hint quotes. */
 #define HINT_STATEMENT_MAXLEN	200
 
-static MigrateQuery insert_query = {
+/*
+ * Writes one row of the log.  Every value is a parameter, so that the
+ * executor sets up no function call for it.
+ */
+static MigrateQuery insert_row_query = {
 	.sql =
 		"INSERT INTO migrate.ddl_log (id, command_id, at, role, session_role,"
 		"       txid, event, command_tag, object_type, schema_name,"
 		"       object_identity, cascaded, statement, definition, migration,"
-		"       extension, top_level, backend_pid, application_name,"
-		"       client_addr)"
-		" VALUES ($1, $2, pg_catalog.clock_timestamp(), $3, session_user,"
-		"       pg_catalog.pg_current_xact_id(), $4, $5, $6, $7, $8, $9, $10,"
-		"       $11, $12, $13, $14, pg_catalog.pg_backend_pid(),"
-		"       pg_catalog.current_setting('application_name'),"
-		"       pg_catalog.inet_client_addr())",
-	.nargs = 14,
-	.argtypes = {INT8OID, INT8OID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID}
+		"       in_extension, extension, top_level, backend_pid,"
+		"       application_name, client_addr)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+		"        $15, $16 IS NOT NULL, $16, $17, $18, $19, $20)",
+	.nargs = 20,
+	.argtypes = {INT8OID, INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, BOOLOID, INT4OID, TEXTOID, INETOID}
 };
+
+/*
+ * A row of the log, before it is written.
+ */
+typedef struct LogRow
+{
+	const char *event;			/* ddl_command_end or sql_drop */
+	char	   *command_tag;
+	char	   *object_type;
+	char	   *schema_name;
+	char	   *identity;
+	bool		cascaded;
+	char	   *definition;
+} LogRow;
 
 /*
  * A DDL command between its ddl_command_start and ddl_command_end.
@@ -114,30 +131,15 @@ typedef struct PendingCommand
 	bool		top_level;
 	bool		strict_deferred;	/* strict mode decides on its objects */
 	List	   *definitions;	/* MigrateDefinition */
-	int64		command_id;		/* id of its first row, 0 before */
-	int			nobjects;		/* objects its sql_drop reported */
+	List	   *dropped;		/* LogRow of its sql_drop, to write at end */
+	int			ndropped;		/* objects its sql_drop reported */
 	struct PendingCommand *outer;
 } PendingCommand;
 
 static PendingCommand *pending = NULL;
 
-/*
- * What the rows of one event share.
- */
-typedef struct LogEvent
-{
-	EventTriggerData *trigdata;
-	PendingCommand *entry;		/* or NULL */
-	Oid			seqid;			/* migrate.ddl_log_id_seq */
-	const char *event;
-	bool		text_known;
-	char	   *statement;
-	bool		top_level;
-	char	   *role;
-	const char *migration;
-	char	   *extension;
-	int64		command_id;
-} LogEvent;
+/* Where pending entries live: they may outlive a transaction (below). */
+static MemoryContext pending_cxt = NULL;
 
 /*
  * The rows of pg_event_trigger_ddl_commands() or _dropped_objects().
@@ -162,7 +164,7 @@ pending_for(Node *parsetree, bool create)
 	if (!create)
 		return NULL;
 
-	p = MemoryContextAllocZero(TopTransactionContext, sizeof(PendingCommand));
+	p = MemoryContextAllocZero(pending_cxt, sizeof(PendingCommand));
 	p->parsetree = parsetree;
 	p->subid = GetCurrentSubTransactionId();
 	p->outer = pending;
@@ -186,24 +188,40 @@ pending_done(PendingCommand *p)
 	if (p->statement)
 		pfree(p->statement);
 	list_free_deep(p->definitions);
+	list_free(p->dropped);
 	pfree(p);
 }
 
 /*
- * At the end of a transaction its pending entries are gone with
- * TopTransactionContext.
+ * Forget every pending entry.
+ */
+static void
+pending_clear(void)
+{
+	pending = NULL;
+	MemoryContextReset(pending_cxt);
+}
+
+/*
+ * An aborted transaction interrupted its commands.  A committed one has
+ * none left, unless a utility statement is still running: CREATE and
+ * DROP INDEX CONCURRENTLY commit inside the command, between its
+ * ddl_command_start and sql_drop.
  */
 static void
 ddl_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
+			pending_clear();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
-			pending = NULL;
+			if (!migrate_ddl_statement_running())
+				pending_clear();
 			break;
 		default:
 			break;
@@ -231,6 +249,9 @@ void
 migrate_ddl_init(void)
 {
 	migrate_ddl_statement_init();
+	pending_cxt = AllocSetContextCreate(TopMemoryContext,
+										"migrate DDL history",
+										ALLOCSET_SMALL_SIZES);
 	RegisterXactCallback(ddl_xact_callback, NULL);
 	RegisterSubXactCallback(ddl_subxact_callback, NULL);
 }
@@ -420,8 +441,7 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 		deferred = true;
 	}
 
-	definitions = migrate_ddl_definitions_before(parsetree,
-												 TopTransactionContext);
+	definitions = migrate_ddl_definitions_before(parsetree, pending_cxt);
 	if (hooked && !deferred && definitions == NIL)
 		PG_RETURN_NULL();
 
@@ -435,48 +455,23 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 
 		entry->text_known = true;
 		if (text)
-			entry->statement = MemoryContextStrdup(TopTransactionContext, text);
+			entry->statement = MemoryContextStrdup(pending_cxt, text);
 	}
 
 	PG_RETURN_NULL();
 }
 
 /*
- * Start the rows of an event.
- */
-static void
-begin_event(LogEvent *le, EventTriggerData *trigdata, PendingCommand *entry,
-			Oid seqid, const char *event)
-{
-	memset(le, 0, sizeof(LogEvent));
-	le->trigdata = trigdata;
-	le->entry = entry;
-	le->seqid = seqid;
-	le->event = event;
-	le->role = GetUserNameFromId(GetUserId(), false);
-	le->migration = migrate_current_migration();
-	if (creating_extension && OidIsValid(CurrentExtensionObject))
-		le->extension = get_extension_name(CurrentExtensionObject);
-	if (entry)
-	{
-		le->text_known = entry->text_known;
-		le->statement = entry->statement;
-		le->top_level = entry->top_level;
-		le->command_id = entry->command_id;
-	}
-}
-
-/*
  * The definition kept at ddl_command_start for object (classid, objid).
  */
-static const char *
-definition_of(LogEvent *le, Oid classid, Oid objid)
+static char *
+definition_of(PendingCommand *entry, Oid classid, Oid objid)
 {
 	ListCell   *lc;
 
-	if (le->entry == NULL)
+	if (entry == NULL)
 		return NULL;
-	foreach(lc, le->entry->definitions)
+	foreach(lc, entry->definitions)
 	{
 		MigrateDefinition *def = (MigrateDefinition *) lfirst(lc);
 
@@ -484,6 +479,22 @@ definition_of(LogEvent *le, Oid classid, Oid objid)
 			return def->sql;
 	}
 	return NULL;
+}
+
+static LogRow *
+make_row(const char *event, char *command_tag, char *object_type,
+		 char *schema_name, char *identity, bool cascaded, char *definition)
+{
+	LogRow	   *row = palloc(sizeof(LogRow));
+
+	row->event = event;
+	row->command_tag = command_tag;
+	row->object_type = object_type;
+	row->schema_name = schema_name;
+	row->identity = identity;
+	row->cascaded = cascaded;
+	row->definition = definition;
+	return row;
 }
 
 static Datum
@@ -494,52 +505,106 @@ text_datum(const char *s, char *null)
 }
 
 /*
- * Write one row of the log.  The caller is connected to SPI.  Strict
- * mode, if it waited for the command's objects, refuses it now: the
- * object is not temporary.
+ * The client's address, or NULL: inet_client_addr(), once per backend.
+ */
+static Datum
+client_addr(bool *isnull)
+{
+	static bool known = false;
+	static bool addr_null = true;
+	static Datum addr = (Datum) 0;
+
+	if (!known)
+	{
+		LOCAL_FCINFO(fcinfo, 0);
+		Datum		d;
+		MemoryContext old;
+
+		InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+		d = inet_client_addr(fcinfo);
+		addr_null = fcinfo->isnull;
+		if (!addr_null)
+		{
+			old = MemoryContextSwitchTo(TopMemoryContext);
+			addr = PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+			MemoryContextSwitchTo(old);
+		}
+		known = true;
+	}
+	*isnull = addr_null;
+	return addr;
+}
+
+static Datum
+name_datum(const char *s)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+/*
+ * Write the rows of one command.  The caller is connected to SPI.  Strict
+ * mode, if it waited for the command's objects to decide, refuses it now:
+ * the rows are of objects that are not temporary.
  */
 static void
-write_row(LogEvent *le, const char *command_tag, const char *object_type,
-		  const char *schema_name, const char *identity, bool cascaded,
-		  const char *definition)
+write_rows(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
+		   List *rows)
 {
-	Datum		values[14];
-	char		nulls[14];
-	int64		id;
+	bool		top_level = false;
+	char	   *statement;
+	const char *extension = NULL;
+	Datum		values[20];
+	char		nulls[20];
+	bool		isnull;
+	int64		command_id = 0;
+	ListCell   *lc;
 
-	if (!le->text_known)
+	if (entry && entry->text_known)
 	{
-		le->statement = migrate_ddl_statement_text(le->trigdata->parsetree,
-												   &le->top_level);
-		le->text_known = true;
+		statement = entry->statement;
+		top_level = entry->top_level;
 	}
-	if (le->entry && le->entry->strict_deferred)
-		refuse_outside_migration(le->trigdata, le->statement);
+	else
+		statement = migrate_ddl_statement_text(trigdata->parsetree, &top_level);
 
-	id = nextval_internal(le->seqid, false);
-	if (le->command_id == 0)
-	{
-		le->command_id = id;
-		if (le->entry)
-			le->entry->command_id = id;
-	}
+	if (entry && entry->strict_deferred)
+		refuse_outside_migration(trigdata, statement);
+
+	if (creating_extension && OidIsValid(CurrentExtensionObject))
+		extension = get_extension_name(CurrentExtensionObject);
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(id);
-	values[1] = Int64GetDatum(le->command_id);
-	values[2] = DirectFunctionCall1(namein, CStringGetDatum(le->role));
-	values[3] = CStringGetTextDatum(le->event);
-	values[4] = CStringGetTextDatum(command_tag);
-	values[5] = text_datum(object_type, &nulls[5]);
-	values[6] = text_datum(schema_name, &nulls[6]);
-	values[7] = text_datum(identity, &nulls[7]);
-	values[8] = BoolGetDatum(cascaded);
-	values[9] = text_datum(le->statement, &nulls[9]);
-	values[10] = text_datum(definition, &nulls[10]);
-	values[11] = text_datum(le->migration, &nulls[11]);
-	values[12] = text_datum(le->extension, &nulls[12]);
-	values[13] = BoolGetDatum(le->top_level);
-	(void) migrate_catalog_exec(&insert_query, values, nulls, 0);
+	values[3] = name_datum(GetUserNameFromId(GetUserId(), false));
+	values[4] = name_datum(GetUserNameFromId(GetSessionUserId(), false));
+	values[5] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[12] = text_datum(statement, &nulls[12]);
+	values[14] = text_datum(migrate_current_migration(), &nulls[14]);
+	values[15] = text_datum(extension, &nulls[15]);
+	values[16] = BoolGetDatum(top_level);
+	values[17] = Int32GetDatum(MyProcPid);
+	values[18] = text_datum(application_name, &nulls[18]);
+	values[19] = client_addr(&isnull);
+	nulls[19] = isnull ? 'n' : ' ';
+
+	foreach(lc, rows)
+	{
+		LogRow	   *row = (LogRow *) lfirst(lc);
+		int64		id = nextval_internal(seqid, false);
+
+		if (command_id == 0)
+			command_id = id;
+		values[0] = Int64GetDatum(id);
+		values[1] = Int64GetDatum(command_id);
+		values[2] = TimestampTzGetDatum(GetCurrentTimestamp());
+		values[6] = CStringGetTextDatum(row->event);
+		values[7] = CStringGetTextDatum(row->command_tag);
+		values[8] = text_datum(row->object_type, &nulls[8]);
+		values[9] = text_datum(row->schema_name, &nulls[9]);
+		values[10] = text_datum(row->identity, &nulls[10]);
+		values[11] = BoolGetDatum(row->cascaded);
+		values[13] = text_datum(row->definition, &nulls[13]);
+		(void) migrate_catalog_exec(&insert_row_query, values, nulls, 0);
+	}
 }
 
 /*
@@ -605,6 +670,9 @@ row_bool(EventRows *rows, int col)
 
 /*
  * sql_drop() returns event_trigger
+ *
+ * Keeps the dropped objects for ddl_command_end, which writes all the
+ * command's rows at once.
  */
 Datum
 migrate_sql_drop(PG_FUNCTION_ARGS)
@@ -612,17 +680,16 @@ migrate_sql_drop(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = event_trigger_data(fcinfo, "migrate.sql_drop");
 	PendingCommand *entry;
 	EventRows	rows;
-	LogEvent	le;
 	Oid			seqid;
+	MemoryContext old;
 
 	if (history_off(trigdata->parsetree, &seqid))
 		PG_RETURN_NULL();
 
 	entry = pending_for(trigdata->parsetree, true);
-	begin_event(&le, trigdata, entry, seqid, "sql_drop");
 	event_rows(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, &rows);
 
-	migrate_spi_connect();
+	old = MemoryContextSwitchTo(pending_cxt);
 	while (next_row(&rows))
 	{
 		bool		original = row_bool(&rows, 3);
@@ -630,7 +697,7 @@ migrate_sql_drop(PG_FUNCTION_ARGS)
 		char	   *object_type = row_text(&rows, 6);
 		char	   *identity = row_text(&rows, 9);
 
-		entry->nobjects++;
+		entry->ndropped++;
 
 		/* temporary objects, and the parts of a dropped object */
 		if (row_bool(&rows, 5) || (!original && !normal))
@@ -642,11 +709,15 @@ migrate_sql_drop(PG_FUNCTION_ARGS)
 			  strncmp(identity, "\"_RETURN\" on ", 13) == 0)))
 			continue;
 
-		write_row(&le, GetCommandTagName(trigdata->tag), object_type,
-				  row_text(&rows, 7), identity, !original,
-				  definition_of(&le, row_oid(&rows, 0), row_oid(&rows, 1)));
+		entry->dropped = lappend(entry->dropped,
+								 make_row("sql_drop",
+										  pstrdup(GetCommandTagName(trigdata->tag)),
+										  object_type, row_text(&rows, 7),
+										  identity, !original,
+										  definition_of(entry, row_oid(&rows, 0),
+														row_oid(&rows, 1))));
 	}
-	SPI_finish();
+	MemoryContextSwitchTo(old);
 
 	PG_RETURN_NULL();
 }
@@ -709,8 +780,8 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = event_trigger_data(fcinfo,
 													"migrate.ddl_command_end");
 	PendingCommand *entry = pending_for(trigdata->parsetree, false);
-	EventRows	rows;
-	LogEvent	le;
+	List	   *rows = NIL;
+	EventRows	reported;
 	Oid			seqid;
 	int			nreported = 0;
 
@@ -720,33 +791,44 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 
-	begin_event(&le, trigdata, entry, seqid, "ddl_command_end");
-	event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &rows);
+	if (entry)
+		rows = list_copy(entry->dropped);
 
-	migrate_spi_connect();
-	while (next_row(&rows))
+	event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &reported);
+	while (next_row(&reported))
 	{
-		char	   *object_type = row_text(&rows, 4);
-		char	   *identity = row_text(&rows, 6);
+		char	   *object_type = row_text(&reported, 4);
+		char	   *identity = row_text(&reported, 6);
 
 		nreported++;
-		if (reported_temporary(&rows) || reported_migrate(object_type, identity))
+		if (reported_temporary(&reported) ||
+			reported_migrate(object_type, identity))
 			continue;
-		write_row(&le, row_text(&rows, 3), object_type, row_text(&rows, 5),
-				  identity, false,
-				  definition_of(&le, row_oid(&rows, 0), row_oid(&rows, 1)));
+		rows = lappend(rows,
+					   make_row("ddl_command_end", row_text(&reported, 3),
+								object_type, row_text(&reported, 5), identity,
+								false,
+								definition_of(entry, row_oid(&reported, 0),
+											  row_oid(&reported, 1))));
 	}
 
-	if (nreported == 0 && (entry == NULL || entry->nobjects == 0))
+	if (rows == NIL && nreported == 0 && (entry == NULL || entry->ndropped == 0))
 	{
 		NamesCheck	nc = {.parsetree = trigdata->parsetree,.temporary = false};
 
 		(void) migrate_ddl_try(names_check_work, &nc);
 		if (!nc.temporary)
-			write_row(&le, GetCommandTagName(trigdata->tag), NULL, NULL, NULL,
-					  false, NULL);
+			rows = list_make1(make_row("ddl_command_end",
+									   pstrdup(GetCommandTagName(trigdata->tag)),
+									   NULL, NULL, NULL, false, NULL));
 	}
-	SPI_finish();
+
+	if (rows != NIL)
+	{
+		migrate_spi_connect();
+		write_rows(trigdata, entry, seqid, rows);
+		SPI_finish();
+	}
 
 	pending_done(entry);
 	PG_RETURN_NULL();

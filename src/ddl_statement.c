@@ -111,6 +111,15 @@ migrate_ddl_statement_init(void)
 }
 
 /*
+ * True while a utility statement the hook saw is running.
+ */
+bool
+migrate_ddl_statement_running(void)
+{
+	return running_frame != NULL;
+}
+
+/*
  * The statement at byte offset "location" of "query", "len" bytes long
  * (0: to the end), without the blanks and comments around it.  Only the
  * statement's own bytes are scanned: extension scripts are long and run

@@ -118,7 +118,7 @@ typedef struct MigrateQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[16];
+	Oid			argtypes[20];
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
 
@@ -201,6 +201,7 @@ extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
 /* in ddl_statement.c */
 extern void migrate_ddl_statement_init(void);
 extern bool migrate_ddl_statement_hooked(Node *parsetree);
+extern bool migrate_ddl_statement_running(void);
 extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
 
 /* in ddl_objects.c */
