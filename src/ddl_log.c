@@ -40,7 +40,8 @@
  *   log itself, with the same ids;
  * - for temporary objects;
  * - for migrate itself: CREATE, ALTER, COMMENT ON and DROP EXTENSION
- *   migrate and migrate's own script.
+ *   migrate and migrate's own script;
+ * - for REFRESH MATERIALIZED VIEW, which changes data, not the schema.
  * Extension scripts of other extensions are recorded, with the
  * extension's name, and never refused.
  *
@@ -340,13 +341,14 @@ about_migrate(Node *parsetree)
 
 /*
  * True if DDL history leaves this event alone: nothing recorded, nothing
- * refused.
+ * refused.  REFRESH MATERIALIZED VIEW fires event triggers, but it
+ * changes data, not the schema: applications run it on a schedule.
  */
 static bool
 history_off(Node *parsetree, Oid *seqid)
 {
-	return !log_writable(seqid) || restoring() || creating_migrate() ||
-		about_migrate(parsetree);
+	return IsA(parsetree, RefreshMatViewStmt) || !log_writable(seqid) ||
+		restoring() || creating_migrate() || about_migrate(parsetree);
 }
 
 static EventTriggerData *
@@ -784,6 +786,7 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	EventRows	reported;
 	Oid			seqid;
 	int			nreported = 0;
+	LogRow	   *last = NULL;
 
 	if (history_off(trigdata->parsetree, &seqid))
 	{
@@ -797,6 +800,7 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &reported);
 	while (next_row(&reported))
 	{
+		char	   *command_tag = row_text(&reported, 3);
 		char	   *object_type = row_text(&reported, 4);
 		char	   *identity = row_text(&reported, 6);
 
@@ -804,12 +808,16 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 		if (reported_temporary(&reported) ||
 			reported_migrate(object_type, identity))
 			continue;
-		rows = lappend(rows,
-					   make_row("ddl_command_end", row_text(&reported, 3),
-								object_type, row_text(&reported, 5), identity,
-								false,
-								definition_of(entry, row_oid(&reported, 0),
-											  row_oid(&reported, 1))));
+		/* CREATE OR REPLACE VIEW reports the view twice */
+		if (last && identity && last->identity &&
+			strcmp(identity, last->identity) == 0 &&
+			strcmp(command_tag, last->command_tag) == 0)
+			continue;
+		last = make_row("ddl_command_end", command_tag, object_type,
+						row_text(&reported, 5), identity, false,
+						definition_of(entry, row_oid(&reported, 0),
+									  row_oid(&reported, 1)));
+		rows = lappend(rows, last);
 	}
 
 	if (rows == NIL && nreported == 0 && (entry == NULL || entry->ndropped == 0))

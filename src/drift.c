@@ -621,8 +621,6 @@ inverse_of(Node *stmt, CapturedCommand *cmd)
 			return inverse_of_alter_domain((AlterDomainStmt *) stmt, cmd);
 		case T_RenameStmt:
 			return inverse_of_rename((RenameStmt *) stmt, cmd);
-		case T_RefreshMatViewStmt:
-			return "";			/* data, not schema */
 		default:
 			return inverse_of_create(stmt, cmd);
 	}
