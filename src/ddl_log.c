@@ -477,8 +477,11 @@ definition_of(PendingCommand *entry, Oid classid, Oid objid)
 	{
 		MigrateDefinition *def = (MigrateDefinition *) lfirst(lc);
 
-		if (def->classid == classid && def->objid == objid)
-			return def->sql;
+		if (def->classid != classid || def->objid != objid)
+			continue;
+		if (def->sql_if_grown && migrate_ddl_relation_columns(objid) > def->natts)
+			return def->sql_if_grown;
+		return def->sql;
 	}
 	return NULL;
 }

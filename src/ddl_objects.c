@@ -761,48 +761,83 @@ view_options(Oid relid)
 }
 
 /*
- * The SQL that recreates target "t" as it is now.
+ * The number of columns of relation "relid" (0 if it is gone).
+ */
+int
+migrate_ddl_relation_columns(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	int			natts = 0;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		natts = ((Form_pg_class) GETSTRUCT(tuple))->relnatts;
+		ReleaseSysCache(tuple);
+	}
+	return natts;
+}
+
+/*
+ * The SQL that recreates a view or materialized view as it is now.
  */
 static char *
-definition_sql(const DefinitionTarget *t)
+view_sql(Oid relid, const char *create)
+{
+	char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												  get_rel_name(relid));
+	char	   *def = trimmed_text(DirectFunctionCall1(pg_get_viewdef,
+													   ObjectIdGetDatum(relid)));
+
+	if (get_rel_relkind(relid) == RELKIND_MATVIEW)
+		return psprintf("%s %s AS\n%s", create, name, def);
+	return psprintf("%s %s%s AS\n%s", create, name, view_options(relid), def);
+}
+
+/*
+ * Fill "def" with the SQL that recreates target "t" as it is now.  A view
+ * that CREATE OR REPLACE VIEW replaces can be put back the same way,
+ * unless the new definition adds columns: then only by dropping it first
+ * (ddl_log.c chooses, once the statement has run).
+ */
+static void
+definition_sql(const DefinitionTarget *t, MigrateDefinition *def)
 {
 	switch (t->kind)
 	{
 		case DEF_INDEX:
-			return pg_get_indexdef_string(t->objid);
+			def->sql = pg_get_indexdef_string(t->objid);
+			break;
 		case DEF_VIEW:
-		case DEF_REPLACED_VIEW:
+			def->sql = view_sql(t->objid, "CREATE VIEW");
+			break;
 		case DEF_MATVIEW:
-			{
-				char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->objid)),
-															  get_rel_name(t->objid));
-				char	   *def = trimmed_text(DirectFunctionCall1(pg_get_viewdef,
-																   ObjectIdGetDatum(t->objid)));
-
-				if (t->kind == DEF_MATVIEW)
-					return psprintf("CREATE MATERIALIZED VIEW %s AS\n%s", name, def);
-				return psprintf("CREATE %sVIEW %s%s AS\n%s",
-								t->kind == DEF_REPLACED_VIEW ? "OR REPLACE " : "",
-								name, view_options(t->objid), def);
-			}
+			def->sql = view_sql(t->objid, "CREATE MATERIALIZED VIEW");
+			break;
+		case DEF_REPLACED_VIEW:
+			def->sql = view_sql(t->objid, "CREATE OR REPLACE VIEW");
+			def->natts = migrate_ddl_relation_columns(t->objid);
+			def->sql_if_grown =
+				psprintf("DROP VIEW %s;\n%s",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->objid)),
+													get_rel_name(t->objid)),
+						 view_sql(t->objid, "CREATE VIEW"));
+			break;
 		case DEF_FUNCTION:
-			return trimmed_text(DirectFunctionCall1(pg_get_functiondef,
-													ObjectIdGetDatum(t->objid)));
+			def->sql = trimmed_text(DirectFunctionCall1(pg_get_functiondef,
+														ObjectIdGetDatum(t->objid)));
+			break;
 		case DEF_TRIGGER:
 		case DEF_REPLACED_TRIGGER:
-			{
-				char	   *def = trimmed_text(DirectFunctionCall1(pg_get_triggerdef,
-																   ObjectIdGetDatum(t->objid)));
-
-				if (t->kind == DEF_REPLACED_TRIGGER &&
-					strncmp(def, "CREATE TRIGGER ", 15) == 0)
-					return psprintf("CREATE OR REPLACE TRIGGER %s", def + 15);
-				return def;
-			}
+			def->sql = trimmed_text(DirectFunctionCall1(pg_get_triggerdef,
+														ObjectIdGetDatum(t->objid)));
+			if (t->kind == DEF_REPLACED_TRIGGER &&
+				strncmp(def->sql, "CREATE TRIGGER ", 15) == 0)
+				def->sql = psprintf("CREATE OR REPLACE TRIGGER %s", def->sql + 15);
+			break;
 		case DEF_CONSTRAINT:
-			return pg_get_constraintdef_command(t->objid);
+			def->sql = pg_get_constraintdef_command(t->objid);
+			break;
 	}
-	return NULL;				/* keep compiler quiet */
 }
 
 static void
@@ -823,14 +858,19 @@ definitions_work(void *arg)
 	foreach(lc, dw->targets)
 	{
 		DefinitionTarget *t = (DefinitionTarget *) lfirst(lc);
-		char	   *sql = definition_sql(t);
-		MemoryContext old = MemoryContextSwitchTo(dw->resultcxt);
-		MigrateDefinition *def = palloc(sizeof(MigrateDefinition));
+		MigrateDefinition def = {.classid = t->classid,.objid = t->objid};
+		MigrateDefinition *copy;
+		MemoryContext old;
 
-		def->classid = t->classid;
-		def->objid = t->objid;
-		def->sql = pstrdup(sql);
-		dw->definitions = lappend(dw->definitions, def);
+		definition_sql(t, &def);
+
+		old = MemoryContextSwitchTo(dw->resultcxt);
+		copy = palloc(sizeof(MigrateDefinition));
+		*copy = def;
+		copy->sql = pstrdup(def.sql);
+		if (def.sql_if_grown)
+			copy->sql_if_grown = pstrdup(def.sql_if_grown);
+		dw->definitions = lappend(dw->definitions, copy);
 		MemoryContextSwitchTo(old);
 	}
 }

@@ -131,6 +131,8 @@ typedef struct MigrateDefinition
 	Oid			classid;
 	Oid			objid;
 	char	   *sql;
+	int			natts;			/* a replaced view's number of columns */
+	char	   *sql_if_grown;	/* for a view that gained columns */
 } MigrateDefinition;
 
 /* Work to run in a subtransaction (runner.c). */
@@ -208,6 +210,7 @@ extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
 extern bool migrate_ddl_names_temporary(Node *parsetree);
 extern bool migrate_ddl_object_temporary(Oid classid, Oid objid);
 extern bool migrate_ddl_grant_temporary(ObjectType objtype, List *objects);
+extern int	migrate_ddl_relation_columns(Oid relid);
 extern List *migrate_ddl_definitions_before(Node *parsetree,
 											MemoryContext resultcxt);
 extern bool migrate_ddl_try(MigrateWork work, void *arg);
