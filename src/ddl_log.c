@@ -134,6 +134,7 @@ typedef struct PendingCommand
 	List	   *definitions;	/* MigrateDefinition */
 	List	   *dropped;		/* LogRow of its sql_drop, to write at end */
 	int			ndropped;		/* objects its sql_drop reported */
+	bool		restore;		/* CREATE EXTENSION run by a restore */
 	struct PendingCommand *outer;
 } PendingCommand;
 
@@ -260,13 +261,21 @@ migrate_ddl_init(void)
 /*
  * True if this session restores a dump: a superuser's session with the
  * settings pg_dump's output and pg_restore set first (search_path empty,
- * function bodies not checked, row security off), or pg_upgrade.
+ * function bodies not checked, row security off), or pg_upgrade.  An
+ * extension script sets search_path itself: within the script of a
+ * CREATE or ALTER EXTENSION that a restore ran, the restore goes on.
  */
 static bool
 restoring(void)
 {
+	PendingCommand *p;
+
 	if (IsBinaryUpgrade)
 		return true;
+	if (creating_extension)
+		for (p = pending; p != NULL; p = p->outer)
+			if (p->restore)
+				return true;
 	if (check_function_bodies || row_security ||
 		namespace_search_path == NULL || namespace_search_path[0] != '\0')
 		return false;
@@ -426,7 +435,12 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	Oid			seqid;
 
 	if (history_off(parsetree, &seqid))
+	{
+		if ((IsA(parsetree, CreateExtensionStmt) ||
+			 IsA(parsetree, AlterExtensionStmt)) && restoring())
+			pending_for(parsetree, true)->restore = true;
 		PG_RETURN_NULL();
+	}
 
 	hooked = migrate_ddl_statement_hooked(parsetree);
 
