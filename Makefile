@@ -28,3 +28,6 @@ EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso ou
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every object depends on the shared header
+$(OBJS): src/migrate.h

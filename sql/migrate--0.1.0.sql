@@ -5,8 +5,8 @@
 
 --
 -- Natural version order.  version_key() is what the tables' generated
--- sort_key columns hold, so ordering by version costs no function call
--- at query time.
+-- sort_key columns hold (of sort_as when set, else of the version), so
+-- ordering costs no function call at query time.
 --
 CREATE FUNCTION migrate.version_key(version pg_catalog.text)
 RETURNS pg_catalog.bytea
@@ -52,19 +52,23 @@ CREATE TABLE migrate.migrations (
                     GENERATED ALWAYS AS (migrate.checksum(up, down)) STORED,
     added_at        pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
     added_by        pg_catalog.name NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
+    environments    pg_catalog.text[],
     CONSTRAINT migrations_pkey PRIMARY KEY (version),
     CONSTRAINT migrations_version_format
         CHECK (version OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
     CONSTRAINT migrations_checksum_format
-        CHECK (checksum OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$')
+        CHECK (checksum OPERATOR(pg_catalog.~) '^[0-9a-f]{64}$'),
+    CONSTRAINT migrations_environments_not_empty
+        CHECK (pg_catalog.cardinality(environments) OPERATOR(pg_catalog.>) 0)
 );
 
 CREATE INDEX migrations_sort_key_idx ON migrate.migrations (sort_key);
 
 COMMENT ON TABLE migrate.migrations IS
-'registered migrations: version, name, up and down scripts, checksum; written by migrate.add()';
+'registered migrations: version, name, up and down scripts, checksum, environments (NULL: all); written by migrate.add()';
 
 --
 -- The applied set: one row per applied migration, with the down script
@@ -82,8 +86,9 @@ CREATE TABLE migrate.applied (
     applied_by      pg_catalog.name NOT NULL,
     duration        pg_catalog.interval NOT NULL,
     history_id      pg_catalog.int8 NOT NULL,
+    sort_as         pg_catalog.text,
     sort_key        pg_catalog.bytea NOT NULL
-                    GENERATED ALWAYS AS (migrate.version_key(version)) STORED,
+                    GENERATED ALWAYS AS (migrate.version_key(COALESCE(sort_as, version))) STORED,
     CONSTRAINT applied_pkey PRIMARY KEY (version),
     CONSTRAINT applied_batch_positive CHECK (batch OPERATOR(pg_catalog.>) 0)
 );
@@ -117,10 +122,12 @@ CREATE TABLE migrate.history (
     session_role    pg_catalog.name NOT NULL DEFAULT session_user,
     backend_pid     pg_catalog.int4 NOT NULL DEFAULT pg_catalog.pg_backend_pid(),
     txid            pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    detail          pg_catalog.text,
     CONSTRAINT history_pkey PRIMARY KEY (id),
     CONSTRAINT history_action_check
         CHECK (action OPERATOR(pg_catalog.=) ANY
-               (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture']))
+               (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture',
+                      'attempt', 'fail']))
 );
 
 ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
@@ -128,7 +135,7 @@ ALTER SEQUENCE migrate.history_id_seq OWNED BY migrate.history.id;
 CREATE INDEX history_version_idx ON migrate.history (version, id);
 
 COMMENT ON TABLE migrate.history IS
-'append-only record of every apply, revert and forget (and adopt, baseline, capture: recorded without running): who, when, how long, batch, checksum and the scripts';
+'append-only record of every apply, revert and forget (adopt, baseline, capture: recorded without running; attempt: a lock timeout that was retried; fail: a failure of CALL migrate.run()): who, when, how long, batch, checksum and the scripts';
 
 CREATE FUNCTION migrate.history_guard()
 RETURNS trigger
@@ -137,7 +144,7 @@ LANGUAGE C
 SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION migrate.history_guard() IS
-'trigger function that keeps migrate.history append-only';
+'trigger function that keeps migrate.history and migrate.seed_runs append-only';
 
 CREATE TRIGGER history_append_only
     BEFORE UPDATE OR DELETE ON migrate.history
@@ -244,6 +251,9 @@ CREATE VIEW migrate.status AS
 SELECT COALESCE(m.version, a.version) AS version,
        COALESCE(m.name, a.name) AS name,
        CASE
+           WHEN a.version IS NULL AND m.environments IS NOT NULL
+                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                         OPERATOR(pg_catalog.=) ANY (m.environments)) THEN 'skipped'
            WHEN a.version IS NULL THEN 'pending'
            WHEN m.version IS NOT NULL
                 AND m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
@@ -258,13 +268,14 @@ SELECT COALESCE(m.version, a.version) AS version,
            ELSE a.down IS NOT NULL
        END AS reversible,
        COALESCE(a.transactional, m.transactional) AS transactional,
-       m.version IS NOT NULL AS registered
+       m.version IS NOT NULL AS registered,
+       m.environments
   FROM migrate.migrations m
   FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
  ORDER BY COALESCE(m.sort_key, a.sort_key);
 
 COMMENT ON VIEW migrate.status IS
-'every registered or applied migration in version order: state (applied, pending, modified), batch, when, by whom, how long, reversible';
+'every registered or applied migration in version order: state (applied, pending, modified, skipped in this environment), batch, when, by whom, how long, reversible';
 
 --
 -- Inspecting scripts.
@@ -295,14 +306,15 @@ COMMENT ON FUNCTION migrate.current_version() IS
 --
 CREATE FUNCTION migrate.add(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true)
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL,
+    environments pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.text
 AS 'MODULE_PATHNAME', 'migrate_add'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
-COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
-'register a pending migration; returns added, updated or unchanged';
+COMMENT ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) IS
+'register a pending migration (with environments, only for those); returns added, updated or unchanged';
 
 CREATE FUNCTION migrate.remove(version pg_catalog.text)
 RETURNS void
@@ -314,32 +326,34 @@ COMMENT ON FUNCTION migrate.remove(pg_catalog.text) IS
 'unregister a pending migration';
 
 --
--- Running.  These functions run migrations, which are the caller's SQL
+-- Running.  These functions (and the procedure run) run migrations, which are the caller's SQL
 -- and must resolve names with the caller's search_path, as psql would:
 -- they do not pin search_path in their definition.  Their own queries pin
 -- it (pg_catalog, pg_temp) and are schema-qualified throughout.
 --
 CREATE FUNCTION migrate.latest(dry_run pg_catalog.bool DEFAULT false,
+    "to" pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_latest'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.latest(pg_catalog.bool) IS
-'apply every pending migration in version order as one batch; with dry_run, run them and roll everything back';
+COMMENT ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) IS
+'apply every pending migration (or those up to "to") in version order as one batch; with dry_run, run them and roll everything back';
 
 CREATE FUNCTION migrate.apply(version pg_catalog.text, up pg_catalog.text,
     down pg_catalog.text DEFAULT NULL, name pg_catalog.text DEFAULT NULL,
-    transactional pg_catalog.bool DEFAULT true,
+    transactional pg_catalog.bool DEFAULT true, sort_as pg_catalog.text DEFAULT NULL,
+    environments pg_catalog.text[] DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_apply'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
-'register a migration and apply it; a no-op when it is already applied with the same text';
+COMMENT ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) IS
+'register a migration and apply it; a no-op when it is already applied with the same text, or skipped in this environment';
 
 CREATE FUNCTION migrate.up(version pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
@@ -362,14 +376,22 @@ COMMENT ON FUNCTION migrate.down(pg_catalog.text) IS
 'revert the most recently applied migration, or the named one, with the down script recorded when it was applied';
 
 CREATE FUNCTION migrate.rollback("all" pg_catalog.bool DEFAULT false,
+    "to" pg_catalog.text DEFAULT NULL,
     OUT version pg_catalog.text, OUT name pg_catalog.text,
     OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'migrate_rollback'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION migrate.rollback(pg_catalog.bool) IS
-'revert the last batch (or, with "all", every applied migration), newest first';
+COMMENT ON FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text) IS
+'revert the last batch (or, with "all", every applied migration, or with "to", those above that version), newest first';
+
+CREATE PROCEDURE migrate.run("to" pg_catalog.text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_run'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate.run(pg_catalog.text) IS
+'apply pending migrations (or bring the database to version "to", reverting what is above it; ''zero'' reverts everything), committing after each migration and running non-transactional ones in a background worker; not inside a transaction block';
 
 CREATE FUNCTION migrate.forget(version pg_catalog.text)
 RETURNS void
@@ -379,6 +401,51 @@ SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION migrate.forget(pg_catalog.text) IS
 'record an applied migration as not applied without running anything, after reverting it by hand';
+
+--
+-- Schema: the DDL of the database from the catalogs, a baseline that
+-- adopts an existing database, and migrations as files for a repository.
+--
+CREATE FUNCTION migrate.schema(schemas pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_schema'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.schema(pg_catalog.text[]) IS
+'the DDL of every user object (or of those in the schemas named), generated from the catalogs in a deterministic, dependency-correct order';
+
+CREATE FUNCTION migrate.baseline(version pg_catalog.text,
+    name pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT statements pg_catalog.int4, OUT reversible pg_catalog.bool)
+RETURNS record
+AS 'MODULE_PATHNAME', 'migrate_baseline'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.baseline(pg_catalog.text, pg_catalog.text) IS
+'adopt an existing database: register a migration whose up script is migrate.schema() and record it as applied without running it';
+
+CREATE FUNCTION migrate.export(version pg_catalog.text,
+    format pg_catalog.text DEFAULT 'sql')
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_export'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export(pg_catalog.text, pg_catalog.text) IS
+'a registered migration as the contents of a file: format sql (-- migrate:up / -- migrate:down sections) or knex (a knex migration module)';
+
+CREATE FUNCTION migrate.export_all(format pg_catalog.text DEFAULT 'sql',
+    OUT filename pg_catalog.text, OUT contents pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_export_all'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export_all(pg_catalog.text) IS
+'every registered migration as a file (file name and contents), in version order: format sql or knex';
 
 --
 -- DDL history and control.  drift() and capture() read the log as its
@@ -424,15 +491,192 @@ COMMENT ON FUNCTION migrate.prune_ddl_log(pg_catalog.interval, pg_catalog.bool) 
 GRANT USAGE ON SCHEMA migrate TO PUBLIC;
 GRANT SELECT ON migrate.status TO PUBLIC;
 
-REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.add(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.remove(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.apply(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text, pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.up(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.down(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.forget(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrate.run(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.history_guard() FROM PUBLIC;
+
+--
+-- Files and adoption: load a migration directory on the server, ship the
+-- registry as a psql script, take over another tool's history.
+--
+CREATE FUNCTION migrate.load(directory pg_catalog.text,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT files pg_catalog.text[], OUT action pg_catalog.text,
+    OUT transactional pg_catalog.bool, OUT reversible pg_catalog.bool,
+    OUT note pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_load'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.load(pg_catalog.text) IS
+'register every migration of a directory on the server (golang-migrate, dbmate, Flyway, diesel, goose, VERSION.name.up.sql, VERSION_name.sql), in its tool''s order; superuser or pg_read_server_files';
+
+CREATE FUNCTION migrate.bundle()
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_bundle'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.bundle() IS
+'a psql script of migrate.add() and migrate.add_seed() calls that registers the same migrations and seeds in another database';
+
+-- adopt() finds the tool's history table on the caller's search_path, as
+-- the tool does, and reads it with the caller's privileges: it does not
+-- pin search_path in its definition.  Its own queries are qualified.
+CREATE FUNCTION migrate.adopt(tool pg_catalog.text,
+    table_name pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT action pg_catalog.text, OUT note pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_adopt'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.adopt(pg_catalog.text, pg_catalog.text) IS
+'mark the registered migrations that knex, flyway, dbmate, golang-migrate, diesel or goose recorded as applied, without running them, as one batch';
+
+--
+-- Seeds: data scripts that run once (repeatable ones again when their
+-- text changes), recorded like migrations.
+--
+CREATE TABLE migrate.seeds (
+    name            pg_catalog.text NOT NULL,
+    sql             pg_catalog.text NOT NULL,
+    repeatable      pg_catalog.bool NOT NULL DEFAULT false,
+    environments    pg_catalog.text[],
+    checksum        pg_catalog.text NOT NULL
+                    GENERATED ALWAYS AS (migrate.checksum(sql)) STORED,
+    added_at        pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    added_by        pg_catalog.name NOT NULL,
+    sort_key        pg_catalog.bytea NOT NULL
+                    GENERATED ALWAYS AS (migrate.version_key(name)) STORED,
+    CONSTRAINT seeds_pkey PRIMARY KEY (name),
+    CONSTRAINT seeds_name_format
+        CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
+    CONSTRAINT seeds_environments_not_empty
+        CHECK (pg_catalog.cardinality(environments) OPERATOR(pg_catalog.>) 0)
+);
+
+COMMENT ON TABLE migrate.seeds IS
+'registered seeds: name, SQL, repeatable, environments (NULL: all), checksum; written by migrate.add_seed()';
+
+CREATE SEQUENCE migrate.seed_runs_id_seq;
+
+CREATE TABLE migrate.seed_runs (
+    id              pg_catalog.int8 NOT NULL
+                    DEFAULT pg_catalog.nextval('migrate.seed_runs_id_seq'::pg_catalog.regclass),
+    name            pg_catalog.text NOT NULL,
+    checksum        pg_catalog.text NOT NULL,
+    sql             pg_catalog.text NOT NULL,
+    statements      pg_catalog.int4 NOT NULL,
+    ran_at          pg_catalog.timestamptz NOT NULL,
+    duration        pg_catalog.interval NOT NULL,
+    ran_by          pg_catalog.name NOT NULL,
+    environment     pg_catalog.text,
+    CONSTRAINT seed_runs_pkey PRIMARY KEY (id),
+    CONSTRAINT seed_runs_statements_not_negative
+        CHECK (statements OPERATOR(pg_catalog.>=) 0)
+);
+
+ALTER SEQUENCE migrate.seed_runs_id_seq OWNED BY migrate.seed_runs.id;
+
+CREATE INDEX seed_runs_name_idx ON migrate.seed_runs (name, id);
+
+COMMENT ON TABLE migrate.seed_runs IS
+'every run of a seed: when, by whom, in which environment, how long, the checksum and text that ran';
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.seeds', '');
+CREATE TRIGGER seed_runs_append_only
+    BEFORE UPDATE OR DELETE ON migrate.seed_runs
+    FOR EACH ROW EXECUTE FUNCTION migrate.history_guard();
+
+CREATE TRIGGER seed_runs_no_truncate
+    BEFORE TRUNCATE ON migrate.seed_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.seed_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.seed_runs_id_seq', '');
+
+CREATE VIEW migrate.seed_status AS
+SELECT s.name,
+       CASE
+           WHEN r.name IS NOT NULL
+                AND (r.checksum OPERATOR(pg_catalog.=) s.checksum OR NOT s.repeatable)
+               THEN 'ran'
+           WHEN s.environments IS NOT NULL
+                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                         OPERATOR(pg_catalog.=) ANY (s.environments)) THEN 'skipped'
+           WHEN r.name IS NULL THEN 'pending'
+           ELSE 'changed'
+       END AS state,
+       s.repeatable,
+       s.environments,
+       COALESCE(r.runs, 0) AS runs,
+       r.ran_at AS last_ran_at,
+       r.ran_by AS last_ran_by,
+       r.duration AS last_duration
+  FROM migrate.seeds s
+  LEFT JOIN LATERAL (
+       SELECT l.name, l.checksum, l.ran_at, l.ran_by, l.duration,
+              pg_catalog.count(*) OVER () AS runs
+         FROM migrate.seed_runs l
+        WHERE l.name OPERATOR(pg_catalog.=) s.name
+        ORDER BY l.id DESC
+        LIMIT 1) r ON true
+ ORDER BY s.sort_key;
+
+COMMENT ON VIEW migrate.seed_status IS
+'every seed in name order: state (ran, pending, changed: repeatable and to run again, skipped in this environment), runs, last run';
+
+CREATE FUNCTION migrate.add_seed(name pg_catalog.text, sql pg_catalog.text,
+    repeatable pg_catalog.bool DEFAULT false,
+    environments pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_add_seed'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.add_seed(pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) IS
+'register a seed (repeatable: run again when its text changes; environments: only there); returns added, updated or unchanged';
+
+-- seed() runs the seeds, the caller's SQL, with the caller's search_path,
+-- like latest(): it does not pin search_path in its definition.
+CREATE FUNCTION migrate.seed(
+    OUT name pg_catalog.text, OUT duration pg_catalog.interval,
+    OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_seed'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.seed() IS
+'run every seed that never ran, and repeatable seeds whose text changed, in name order, for this environment';
+
+GRANT SELECT ON migrate.seed_status TO PUBLIC;
+
+-- load() and adopt() change the registry, seed() and add_seed() run and
+-- register seeds, bundle() shows every script: none is for PUBLIC.
+REVOKE ALL ON FUNCTION migrate.load(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.bundle() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.adopt(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.add_seed(pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.seed() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION migrate.baseline(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+-- export() and export_all() change nothing, but they show migration
+-- scripts, which only the extension's owner can read otherwise.
+-- schema() shows what the catalogs show to everyone and stays open.
+REVOKE ALL ON FUNCTION migrate.export(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text) FROM PUBLIC;
+
+-- DDL history: the log and drift() show statements, which can hold
+-- secrets; capture() and prune_ddl_log() change state.
 REVOKE ALL ON FUNCTION migrate.drift() FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.capture(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.prune_ddl_log(pg_catalog.interval, pg_catalog.bool) FROM PUBLIC;

@@ -190,10 +190,10 @@ migrate_current_user_name(void)
 /*
  * history_guard() returns trigger
  *
- * Keeps migrate.history append-only: rows are inserted by migrate and
- * never changed or removed, so the history can be trusted as an audit
- * trail.  A superuser who must prune it can disable the trigger, a step
- * that itself shows in the server log and in DDL history.
+ * Keeps migrate.history and migrate.seed_runs append-only: rows are
+ * inserted by migrate and never changed or removed, so they can be trusted
+ * as an audit trail.  A superuser who must prune them can disable the
+ * trigger, a step that itself shows in DDL history.
  */
 Datum
 migrate_history_guard(PG_FUNCTION_ARGS)
@@ -205,12 +205,13 @@ migrate_history_guard(PG_FUNCTION_ARGS)
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("migrate.history is append-only"),
-			 errdetail("%s of history rows is not allowed.",
+			 errmsg("migrate.%s is append-only",
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("%s of its rows is not allowed.",
 					   TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? "UPDATE" :
 					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" :
 					   "TRUNCATE"),
-			 errhint("The history records every apply and revert; to undo a migration, revert it with migrate.down() or migrate.rollback().")));
+			 errhint("It records what migrate did; to undo a migration, revert it with migrate.down() or migrate.rollback().")));
 
 	PG_RETURN_NULL();
 }

@@ -1,15 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * commands.c
- *	  The SQL entry points that apply and revert migrations: latest(),
- *	  apply(), up(), down(), rollback(), forget() and current_version().
+ *	  The SQL entry points that apply and revert migrations in one
+ *	  transaction: latest(), apply(), up(), down(), rollback(), forget()
+ *	  and current_version().
  *
  * Each call is one batch and runs inside the caller's transaction: if any
  * step fails, the error propagates and the caller's transaction (or its
  * enclosing subtransaction) rolls back everything the call did, its
  * bookkeeping included.  Calls first take the migrate lock (lock.c), then
- * plan: what to run, and every reason to refuse (modified or irreversible
- * migrations, non-transactional ones) is found before anything runs.
+ * plan (plan.c): what to run, and every reason to refuse is found before
+ * anything runs.  CALL migrate.run() (run.c) is the form that commits
+ * after each migration.
  *
  * Batches are numbered as knex numbers them: one more than the highest
  * batch still applied.
@@ -39,72 +41,11 @@ PG_FUNCTION_INFO_V1(migrate_rollback);
 PG_FUNCTION_INFO_V1(migrate_forget);
 PG_FUNCTION_INFO_V1(migrate_current_version);
 
-static MigrateQuery modified_query = {
-	.sql =
-		"SELECT pg_catalog.string_agg(a.version, ', '"
-		"                              ORDER BY a.sort_key)"
-		"  FROM migrate.applied a"
-		"  JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) a.version"
-		" WHERE m.checksum OPERATOR(pg_catalog.<>) a.checksum",
-	.nargs = 0
-};
-
-static MigrateQuery pending_query = {
-	.sql =
-		"SELECT m.version, m.transactional"
-		"  FROM migrate.migrations m"
-		" WHERE NOT EXISTS (SELECT FROM migrate.applied a"
-		"                    WHERE a.version OPERATOR(pg_catalog.=) m.version)"
-		" ORDER BY m.sort_key",
-	.nargs = 0
-};
-
-static MigrateQuery highest_applied_query = {
-	.sql =
-		"SELECT a.version FROM migrate.applied a"
-		" ORDER BY a.sort_key DESC LIMIT 1",
-	.nargs = 0
-};
-
-static MigrateQuery next_batch_query = {
-	.sql =
-		"SELECT COALESCE(pg_catalog.max(batch), 0) OPERATOR(pg_catalog.+) 1"
-		"  FROM migrate.applied",
-	.nargs = 0
-};
-
-static MigrateQuery rollback_targets_query = {
-	.sql =
-		"SELECT a.version, a.down IS NULL, a.transactional"
-		"  FROM migrate.applied a"
-		" WHERE $1 OR a.batch OPERATOR(pg_catalog.=)"
-		"             (SELECT pg_catalog.max(batch) FROM migrate.applied)"
-		" ORDER BY a.history_id DESC",
-	.nargs = 1,
-	.argtypes = {BOOLOID}
-};
-
 static MigrateQuery last_applied_query = {
 	.sql =
 		"SELECT a.version FROM migrate.applied a"
 		" ORDER BY a.history_id DESC LIMIT 1",
 	.nargs = 0
-};
-
-static MigrateQuery describe_query = {
-	.sql =
-		"SELECT m.version IS NOT NULL, a.version IS NOT NULL,"
-		"       COALESCE(a.transactional, m.transactional),"
-		"       a.down IS NULL,"
-		"       (SELECT pg_catalog.string_agg(l.version, ', ' ORDER BY l.history_id)"
-		"          FROM migrate.applied l"
-		"         WHERE l.history_id OPERATOR(pg_catalog.>) a.history_id),"
-		"       COALESCE(a.name, m.name)"
-		"  FROM (SELECT $1::pg_catalog.text AS version) v"
-		"  LEFT JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) v.version"
-		"  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
-	.nargs = 1,
-	.argtypes = {TEXTOID}
 };
 
 static MigrateQuery forget_query = {
@@ -120,19 +61,6 @@ static MigrateQuery forget_query = {
 	.nargs = 2,
 	.argtypes = {TEXTOID, NAMEOID}
 };
-
-/*
- * What is known of one version, for up(), down() and forget().
- */
-typedef struct VersionInfo
-{
-	bool		registered;
-	bool		applied;
-	bool		transactional;
-	bool		irreversible;
-	char	   *applied_after;	/* versions applied after it, or NULL */
-	char	   *name;
-} VersionInfo;
 
 /*
  * Start a call that changes migrate's state: refuse to run from inside a
@@ -239,114 +167,34 @@ return_results(FunctionCallInfo fcinfo, List *results)
 }
 
 /*
- * Refuse to apply anything while an applied migration's registered text
- * differs from what was applied.
+ * Raise again an error of a one-transaction call, pointing to CALL
+ * migrate.run() when the transaction ran out of lock slots: a long batch
+ * holds the locks of all its migrations until it commits.
  */
 static void
-check_not_modified(void)
+rethrow_for_one_transaction(MemoryContext cxt)
 {
-	char	   *modified;
+	ErrorData  *edata;
 
-	(void) migrate_catalog_exec(&modified_query, NULL, NULL, 1);
-	modified = migrate_catalog_getstr(0, 1);
-	migrate_catalog_done();
-
-	if (modified)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("applied migrations were modified after they were applied: %s",
-						modified),
-				 errdetail("Their registered text no longer matches the checksum recorded when they were applied."),
-				 errhint("Register the applied text again (migrate.history has it) or revert them before changing them; put new changes in a new migration. Nothing was applied.")));
-}
-
-static char *
-highest_applied(void)
-{
-	char	   *version = NULL;
-
-	(void) migrate_catalog_exec(&highest_applied_query, NULL, NULL, 1);
-	if (SPI_processed == 1)
-		version = migrate_catalog_getstr(0, 1);
-	migrate_catalog_done();
-	return version;
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint &&
+		strstr(edata->hint, "max_locks_per_transaction") != NULL)
+		edata->hint = pstrdup("This call holds the locks of every migration it runs until it commits. "
+							  "Use CALL migrate.run(\"to\" => ...), which commits after each migration, "
+							  "or increase max_locks_per_transaction.");
+	ReThrowError(edata);
 }
 
 /*
- * The number of a new batch: one more than the highest batch applied.
- */
-int
-migrate_next_batch(void)
-{
-	bool		isnull;
-	int			batch;
-
-	(void) migrate_catalog_exec(&next_batch_query, NULL, NULL, 1);
-	batch = DatumGetInt32(migrate_catalog_getdatum(0, 1, &isnull));
-	migrate_catalog_done();
-	return batch;
-}
-
-static void
-describe_version(const char *version, VersionInfo *info)
-{
-	Datum		arg = CStringGetTextDatum(version);
-	bool		isnull;
-
-	(void) migrate_catalog_exec(&describe_query, &arg, NULL, 1);
-	info->registered = DatumGetBool(migrate_catalog_getdatum(0, 1, &isnull));
-	info->applied = DatumGetBool(migrate_catalog_getdatum(0, 2, &isnull));
-	info->transactional = DatumGetBool(migrate_catalog_getdatum(0, 3, &isnull));
-	if (isnull)
-		info->transactional = true;
-	info->irreversible = DatumGetBool(migrate_catalog_getdatum(0, 4, &isnull));
-	info->applied_after = migrate_catalog_getstr(0, 5);
-	info->name = migrate_catalog_getstr(0, 6);
-	migrate_catalog_done();
-}
-
-static void
-refuse_unknown(const char *version)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("migration \"%s\" is not registered", version),
-			 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
-}
-
-static void
-refuse_non_transactional(const char *version, const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			 errmsg("migration \"%s\" is not transactional and cannot be %s inside a transaction",
-					version, what),
-			 errdetail("It was registered with transactional => false: its statements must run at top level."),
-			 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level. Nothing was %s.",
-					 what)));
-}
-
-/*
- * Warn before applying "version" when a later version is already applied.
- */
-static void
-warn_out_of_order(const char *version, const char *highest)
-{
-	if (highest && migrate_version_compare(version, highest) < 0)
-		ereport(WARNING,
-				(errmsg("applying migration \"%s\" out of order", version),
-				 errdetail("Migration %s, a later version, is already applied.",
-						   highest)));
-}
-
-/*
- * Apply the pending migrations in "versions" as one batch, in a
+ * Apply the pending migrations in "plan" as one batch, in a
  * subtransaction that is rolled back at the end for a dry run.
  */
 typedef struct ApplyBatch
 {
-	List	   *versions;
-	char	   *highest;		/* highest applied version before the batch */
+	List	   *plan;
+	MigratePlanEntry *highest;	/* highest applied before the batch */
 	int			batch;
 	List	   *results;
 	MemoryContext resultcxt;
@@ -358,15 +206,15 @@ apply_batch_work(void *arg)
 	ApplyBatch *ab = (ApplyBatch *) arg;
 	ListCell   *lc;
 
-	foreach(lc, ab->versions)
+	foreach(lc, ab->plan)
 	{
-		const char *version = (const char *) lfirst(lc);
+		MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
 		MigrateStepResult *r;
 		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
-		warn_out_of_order(version, ab->highest);
-		r = migrate_apply_step(version, ab->batch);
+		migrate_warn_out_of_order(e, ab->highest);
+		r = migrate_apply_step(e->version, ab->batch, NULL);
 		old = MemoryContextSwitchTo(ab->resultcxt);
 		ab->results = lappend(ab->results, r);
 		MemoryContextSwitchTo(old);
@@ -374,70 +222,110 @@ apply_batch_work(void *arg)
 }
 
 static List *
-apply_batch(List *versions, bool dry_run)
+apply_batch(List *plan, bool dry_run)
 {
 	ApplyBatch	ab;
 
-	ab.versions = versions;
-	ab.highest = highest_applied();
+	ab.plan = plan;
+	ab.highest = migrate_highest_applied_entry();
 	ab.batch = migrate_next_batch();
 	ab.results = NIL;
 	ab.resultcxt = CurrentMemoryContext;
 
-	if (dry_run)
+	PG_TRY();
 	{
-		migrate_in_subtransaction(apply_batch_work, &ab, false);
-		ereport(NOTICE,
-				(errmsg("dry run: %d migration%s applied and rolled back",
-						list_length(ab.results),
-						list_length(ab.results) == 1 ? "" : "s")));
+		if (dry_run)
+		{
+			migrate_in_subtransaction(apply_batch_work, &ab, false);
+			ereport(NOTICE,
+					(errmsg("dry run: %d migration%s applied and rolled back",
+							list_length(ab.results),
+							list_length(ab.results) == 1 ? "" : "s")));
+		}
+		else
+			apply_batch_work(&ab);
 	}
-	else
-		apply_batch_work(&ab);
+	PG_CATCH();
+	{
+		rethrow_for_one_transaction(ab.resultcxt);
+	}
+	PG_END_TRY();
 
 	return ab.results;
 }
 
 /*
- * latest(dry_run boolean) returns setof (version, name, duration, statements)
+ * Revert the applied migrations in "plan", in that order.
+ */
+static List *
+revert_plan(List *plan)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *results = NIL;
+	ListCell   *lc;
+
+	PG_TRY();
+	{
+		foreach(lc, plan)
+		{
+			MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
+
+			CHECK_FOR_INTERRUPTS();
+			results = lappend(results, migrate_revert_step(e->version, NULL));
+		}
+	}
+	PG_CATCH();
+	{
+		rethrow_for_one_transaction(cxt);
+	}
+	PG_END_TRY();
+	return results;
+}
+
+/*
+ * The text argument "argno", or NULL.
+ */
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * latest(dry_run boolean, to text) returns setof (version, name,
+ *		duration, statements)
  *
- * Apply every pending migration, in version order, as one batch.
+ * Apply every pending migration, or those up to and including "to", in
+ * version order, as one batch.
  */
 Datum
 migrate_latest(PG_FUNCTION_ARGS)
 {
 	bool		dry_run = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	List	   *versions = NIL;
-	List	   *results;
-	uint64		i;
+	char	   *to = text_arg(fcinfo, 1);
+	bytea	   *upto;
+	bool		zero;
+	List	   *plan;
+	List	   *results = NIL;
 
 	migrate_call_begin();
-	check_not_modified();
+	migrate_check_not_modified();
+	upto = migrate_target_key(to, &zero);
+	plan = migrate_plan_applies(upto, false);
 
-	(void) migrate_catalog_exec(&pending_query, NULL, NULL, 0);
-	for (i = 0; i < SPI_processed; i++)
+	if (plan == NIL)
 	{
-		bool		isnull;
-		char	   *version = migrate_catalog_getstr(i, 1);
-
-		if (!DatumGetBool(migrate_catalog_getdatum(i, 2, &isnull)))
-			refuse_non_transactional(version, "applied");
-		versions = lappend(versions, version);
-	}
-	migrate_catalog_done();
-
-	if (versions == NIL)
-	{
-		char	   *current = highest_applied();
+		char	   *current = migrate_highest_applied();
 
 		ereport(NOTICE,
-				(errmsg("no pending migrations"),
+				(errmsg("no pending migrations%s%s", to ? " up to " : "", to ? to : ""),
 				 current ? errdetail("The database is at version %s.", current) :
-				 errdetail("No migration is registered.")));
-		results = NIL;
+				 errdetail("No migration is applied.")));
 	}
 	else
-		results = apply_batch(versions, dry_run);
+		results = apply_batch(plan, dry_run);
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
@@ -449,14 +337,21 @@ migrate_latest(PG_FUNCTION_ARGS)
 static List *
 apply_one(const char *version, bool transactional)
 {
+	MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
+	bool		zero;
+
 	if (!transactional)
-		refuse_non_transactional(version, "applied");
-	check_not_modified();
-	return apply_batch(list_make1(pstrdup(version)), false);
+		migrate_refuse_non_transactional(version, "applied");
+	migrate_check_not_modified();
+	e->version = pstrdup(version);
+	e->sort_key = migrate_target_key(version, &zero);
+	e->up = true;
+	e->transactional = true;
+	return apply_batch(list_make1(e), false);
 }
 
 /*
- * apply(version, up, down, name, transactional) returns setof (...)
+ * apply(version, up, down, name, transactional, sort_as, environments) returns setof (...)
  *
  * Register a migration and apply it, in one step.  Idempotent: with the
  * same text, a second call does nothing.
@@ -465,17 +360,17 @@ Datum
 migrate_apply(PG_FUNCTION_ARGS)
 {
 	char	   *version;
-	VersionInfo info;
+	MigrateVersionInfo info;
 	List	   *results = NIL;
 
 	migrate_call_begin();
 	(void) migrate_register_args(fcinfo, &version);
-	describe_version(version, &info);
+	migrate_describe_version(version, &info);
 
 	if (info.applied)
 		ereport(NOTICE,
 				(errmsg("migration \"%s\" is already applied", version)));
-	else
+	else if (!migrate_skipped_in_environment(version))
 		results = apply_one(version, info.transactional);
 
 	migrate_call_end();
@@ -490,82 +385,42 @@ migrate_apply(PG_FUNCTION_ARGS)
 Datum
 migrate_up(PG_FUNCTION_ARGS)
 {
+	char	   *version = text_arg(fcinfo, 0);
 	List	   *results = NIL;
 
+	if (version)
+		migrate_check_version(version, "version");
 	migrate_call_begin();
 
-	if (PG_ARGISNULL(0))
+	if (version == NULL)
 	{
-		bool		isnull;
-		char	   *version = NULL;
-		bool		transactional = true;
+		List	   *plan = migrate_plan_applies(NULL, true);
 
-		(void) migrate_catalog_exec(&pending_query, NULL, NULL, 1);
-		if (SPI_processed == 1)
-		{
-			version = migrate_catalog_getstr(0, 1);
-			transactional = DatumGetBool(migrate_catalog_getdatum(0, 2, &isnull));
-		}
-		migrate_catalog_done();
-
-		if (version)
-			results = apply_one(version, transactional);
-		else
+		if (plan == NIL)
 			ereport(NOTICE, (errmsg("no pending migrations")));
+		else
+		{
+			MigratePlanEntry *e = (MigratePlanEntry *) linitial(plan);
+
+			results = apply_one(e->version, e->transactional);
+		}
 	}
 	else
 	{
-		char	   *version = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		VersionInfo info;
+		MigrateVersionInfo info;
 
-		migrate_check_version(version, "version");
-		describe_version(version, &info);
+		migrate_describe_version(version, &info);
 		if (info.applied)
 			ereport(NOTICE,
 					(errmsg("migration \"%s\" is already applied", version)));
 		else if (!info.registered)
-			refuse_unknown(version);
-		else
+			migrate_refuse_unknown(version);
+		else if (!migrate_skipped_in_environment(version))
 			results = apply_one(version, info.transactional);
 	}
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
-}
-
-/*
- * Revert the applied migrations in "versions", in that order.
- */
-static List *
-revert_list(List *versions)
-{
-	List	   *results = NIL;
-	ListCell   *lc;
-
-	foreach(lc, versions)
-	{
-		CHECK_FOR_INTERRUPTS();
-		results = lappend(results,
-						  migrate_revert_step((const char *) lfirst(lc)));
-	}
-	return results;
-}
-
-static void
-refuse_irreversible(const char *versions, bool plural)
-{
-	if (plural)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrations %s are irreversible", versions),
-				 errdetail("They were applied without a down script; nothing was reverted."),
-				 errhint("Revert their changes by hand, then record that with SELECT migrate.forget(version).")));
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("migration \"%s\" is irreversible", versions),
-			 errdetail("It was applied without a down script; nothing was reverted."),
-			 errhint("Revert its changes by hand, then record that with SELECT migrate.forget('%s').",
-					 versions)));
 }
 
 /*
@@ -576,15 +431,12 @@ refuse_irreversible(const char *versions, bool plural)
 Datum
 migrate_down(PG_FUNCTION_ARGS)
 {
-	char	   *version = NULL;
-	VersionInfo info;
+	char	   *version = text_arg(fcinfo, 0);
+	MigrateVersionInfo info;
 	List	   *results = NIL;
 
-	if (!PG_ARGISNULL(0))
-	{
-		version = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (version)
 		migrate_check_version(version, "version");
-	}
 
 	migrate_call_begin();
 
@@ -600,23 +452,26 @@ migrate_down(PG_FUNCTION_ARGS)
 		ereport(NOTICE, (errmsg("no applied migrations")));
 	else
 	{
-		describe_version(version, &info);
+		migrate_describe_version(version, &info);
 		if (!info.applied && !info.registered)
-			refuse_unknown(version);
+			migrate_refuse_unknown(version);
 		else if (!info.applied)
 			ereport(NOTICE, (errmsg("migration \"%s\" is not applied", version)));
 		else
 		{
+			MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
+
 			if (info.irreversible)
-				refuse_irreversible(version, false);
+				migrate_refuse_irreversible(version, false);
 			if (!info.transactional)
-				refuse_non_transactional(version, "reverted");
+				migrate_refuse_non_transactional(version, "reverted");
 			if (info.applied_after)
 				ereport(WARNING,
 						(errmsg("reverting migration \"%s\" out of order", version),
 						 errdetail("Migrations applied after it stay applied: %s.",
 								   info.applied_after)));
-			results = revert_list(list_make1(version));
+			e->version = version;
+			results = revert_plan(list_make1(e));
 		}
 	}
 
@@ -625,55 +480,37 @@ migrate_down(PG_FUNCTION_ARGS)
 }
 
 /*
- * rollback(all boolean) returns setof (...)
+ * rollback(all boolean, to text) returns setof (...)
  *
- * Revert the last batch, or every applied migration, newest first, with
- * the down scripts recorded when they were applied.  Refuses before
- * reverting anything if one of them is irreversible.
+ * Revert the last batch, every applied migration, or those above "to",
+ * newest first, with the down scripts recorded when they were applied.
+ * Refuses before reverting anything if one of them is irreversible.
  */
 Datum
 migrate_rollback(PG_FUNCTION_ARGS)
 {
 	bool		all = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	List	   *versions = NIL;
-	StringInfoData irreversible;
-	int			nirreversible = 0;
-	char	   *non_transactional = NULL;
+	char	   *to = text_arg(fcinfo, 1);
+	bytea	   *above;
+	bool		zero;
+	List	   *plan;
 	List	   *results = NIL;
-	Datum		arg = BoolGetDatum(all);
-	uint64		i;
+
+	if (all && to)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rollback() takes \"all\" or \"to\", not both"),
+				 errhint("rollback(\"to\" => 'zero') reverts everything, like rollback(true).")));
 
 	migrate_call_begin();
+	above = migrate_target_key(to, &zero);
+	plan = migrate_plan_reverts(all, above, false);
 
-	initStringInfo(&irreversible);
-	(void) migrate_catalog_exec(&rollback_targets_query, &arg, NULL, 0);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		char	   *version = migrate_catalog_getstr(i, 1);
-
-		if (DatumGetBool(migrate_catalog_getdatum(i, 2, &isnull)))
-		{
-			appendStringInfo(&irreversible, "%s%s",
-							 nirreversible > 0 ? ", " : "", version);
-			nirreversible++;
-		}
-		if (!DatumGetBool(migrate_catalog_getdatum(i, 3, &isnull)) &&
-			non_transactional == NULL)
-			non_transactional = version;
-		versions = lappend(versions, version);
-	}
-	migrate_catalog_done();
-
-	if (nirreversible > 0)
-		refuse_irreversible(irreversible.data, nirreversible > 1);
-	if (non_transactional)
-		refuse_non_transactional(non_transactional, "reverted");
-
-	if (versions == NIL)
-		ereport(NOTICE, (errmsg("no applied migrations")));
+	if (plan == NIL)
+		ereport(NOTICE, (errmsg("no applied migrations%s%s", to ? " above " : "",
+								to ? to : "")));
 	else
-		results = revert_list(versions);
+		results = revert_plan(plan);
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
@@ -723,7 +560,7 @@ migrate_current_version(PG_FUNCTION_ARGS)
 	char	   *version;
 
 	migrate_spi_connect();
-	version = highest_applied();
+	version = migrate_highest_applied();
 	SPI_finish();
 
 	if (version == NULL)

@@ -789,7 +789,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	build_capture(&cap, commands);
 
 	(void) migrate_register(cap.version, cap.up, cap.down, cap.name,
-							cap.transactional);
+							cap.transactional, NULL);
 	migrate_mark_applied(cap.version, migrate_next_batch(), "capture");
 
 	ereport(NOTICE,

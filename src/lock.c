@@ -13,6 +13,17 @@
  * With migrate.lock_wait = off a caller fails at once instead of queueing,
  * and the error names the process that holds the lock.
  *
+ * CALL migrate.run() commits after each migration, so it holds the same
+ * lock at session level instead, and releases it on every way out (error,
+ * cancel; a terminated backend releases its session locks as it exits).
+ *
+ * A background worker running a non-transactional migration for run()
+ * holds a second lock, the worker lock (objid 1635018017), as long as it
+ * runs.  Every caller that takes the migrate lock then waits for the
+ * worker lock to be free, so a worker left running by a caller that died
+ * finishes (and records what it did) before anyone plans from the state
+ * it is changing.
+ *
  * After the lock, the call bumps the generation counter in migrate.state.
  * At READ COMMITTED this is a no-op for correctness: each of the call's
  * queries takes a new snapshot, so a caller that waited sees everything
@@ -39,6 +50,8 @@
 /* "migr" and "ate " in ASCII: recognisable in pg_locks */
 #define MIGRATE_LOCK_KEY1	0x6D696772
 #define MIGRATE_LOCK_KEY2	0x61746520
+/* "ate!": the worker lock */
+#define MIGRATE_WORKER_LOCK_KEY2	0x61746521
 
 static MigrateQuery lock_holder_query = {
 	.sql =
@@ -61,22 +74,63 @@ static MigrateQuery bump_generation_query = {
 };
 
 /*
- * The pid(s) holding the migrate lock, as text, or NULL.
+ * The pid(s) holding the migrate lock (key2 MIGRATE_LOCK_KEY2) or the
+ * worker lock, as text, or NULL.
  */
 static char *
-lock_holders(void)
+lock_holders(uint32 key2)
 {
 	Datum		values[3];
 	char	   *pids = NULL;
 
 	values[0] = ObjectIdGetDatum(MyDatabaseId);
 	values[1] = ObjectIdGetDatum((Oid) MIGRATE_LOCK_KEY1);
-	values[2] = ObjectIdGetDatum((Oid) MIGRATE_LOCK_KEY2);
+	values[2] = ObjectIdGetDatum((Oid) key2);
 	if (migrate_catalog_exec(&lock_holder_query, values, NULL, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 		pids = migrate_catalog_getstr(0, 1);
 	migrate_catalog_done();
 	return pids;
+}
+
+/*
+ * Take the lock with key "key2", at transaction or session level, waiting
+ * for it unless migrate.lock_wait is off; "what" names it in the error.
+ */
+static void
+acquire(uint32 key2, bool session, const char *what)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1, key2, 2);
+	if (LockAcquire(&tag, ExclusiveLock, session, !migrate_lock_wait) ==
+		LOCKACQUIRE_NOT_AVAIL)
+	{
+		char	   *pids = lock_holders(key2);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("%s", what),
+				 pids ? errdetail("Process %s holds the %s.", pids,
+								  key2 == MIGRATE_LOCK_KEY2 ? "migrate lock" : "migrate worker lock") :
+				 errdetail("Its process released the lock while it was being looked up."),
+				 errhint("Wait for it to finish, or set migrate.lock_wait = on to queue behind it.")));
+	}
+}
+
+/*
+ * Wait until no background worker of an earlier run() is running.
+ */
+static void
+wait_for_workers(void)
+{
+	LOCKTAG		tag;
+
+	acquire(MIGRATE_WORKER_LOCK_KEY2, false,
+			"a migrate background worker is still running in this database");
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
+						 MIGRATE_WORKER_LOCK_KEY2, 2);
+	LockRelease(&tag, ExclusiveLock, false);
 }
 
 /*
@@ -88,24 +142,10 @@ void
 migrate_lock_acquire(void)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
-	LOCKTAG		tag;
-	LockAcquireResult res;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
-						 MIGRATE_LOCK_KEY2, 2);
-
-	res = LockAcquire(&tag, ExclusiveLock, false, !migrate_lock_wait);
-	if (res == LOCKACQUIRE_NOT_AVAIL)
-	{
-		char	   *pids = lock_holders();
-
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("another migrate call is running in this database"),
-				 pids ? errdetail("Process %s holds the migrate lock.", pids) :
-				 errdetail("Its process released the lock while it was being looked up."),
-				 errhint("Wait for it to finish, or set migrate.lock_wait = on to queue behind it.")));
-	}
+	acquire(MIGRATE_LOCK_KEY2, false,
+			"another migrate call is running in this database");
+	wait_for_workers();
 
 	PG_TRY();
 	{
@@ -130,4 +170,42 @@ migrate_lock_acquire(void)
 				 errhint("Retry the transaction, or run migrate at READ COMMITTED, where it always sees the latest state.")));
 	}
 	PG_END_TRY();
+}
+
+/*
+ * Take the migrate lock at session level, for CALL migrate.run().
+ */
+void
+migrate_session_lock_acquire(void)
+{
+	acquire(MIGRATE_LOCK_KEY2, true,
+			"another migrate call is running in this database");
+	wait_for_workers();
+}
+
+/*
+ * Release the session-level migrate lock.
+ */
+void
+migrate_session_lock_release(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
+						 MIGRATE_LOCK_KEY2, 2);
+	LockRelease(&tag, ExclusiveLock, true);
+}
+
+/*
+ * Take the worker lock at session level: a background worker holds it
+ * for as long as it runs, and its exit releases it.
+ */
+void
+migrate_worker_lock_acquire(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
+						 MIGRATE_WORKER_LOCK_KEY2, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, true, false);
 }

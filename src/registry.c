@@ -12,7 +12,9 @@
  * not registered, and nothing already registered changes.
  *
  * Re-registering identical text is a no-op, so a release script of add()
- * calls can run again.  New text replaces a pending migration's; an
+ * calls can run again.  "sort_as" orders a migration as if its version were
+ * another: for a tool whose order is not natural order (load() uses it for
+ * diesel's text order), and so that bundle() can reproduce it.  New text replaces a pending migration's; an
  * applied migration's text is history and cannot be replaced by other
  * text.
  *
@@ -34,7 +36,7 @@ PG_FUNCTION_INFO_V1(migrate_remove);
 
 static MigrateQuery registered_query = {
 	.sql =
-		"SELECT m.checksum, m.name, m.transactional,"
+		"SELECT m.checksum, m.name, m.transactional, m.sort_as,"
 		"       (SELECT a.checksum FROM migrate.applied a"
 		"         WHERE a.version OPERATOR(pg_catalog.=) $1)"
 		"  FROM (SELECT $1 AS version) v"
@@ -47,20 +49,20 @@ static MigrateQuery registered_query = {
 static MigrateQuery insert_query = {
 	.sql =
 		"INSERT INTO migrate.migrations"
-		"       (version, name, up, down, transactional, added_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6)",
-	.nargs = 6,
-	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID}
+		"       (version, name, up, down, transactional, added_by, sort_as)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	.nargs = 7,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID, TEXTOID}
 };
 
 static MigrateQuery update_query = {
 	.sql =
 		"UPDATE migrate.migrations"
 		"   SET name = $2, up = $3, down = $4, transactional = $5,"
-		"       added_by = $6, added_at = pg_catalog.now()"
+		"       added_by = $6, added_at = pg_catalog.now(), sort_as = $7"
 		" WHERE version OPERATOR(pg_catalog.=) $1",
-	.nargs = 6,
-	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID}
+	.nargs = 7,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID, TEXTOID}
 };
 
 static MigrateQuery remove_query = {
@@ -131,21 +133,24 @@ check_transactional(const char *version, const MigrateScript *script)
  */
 const char *
 migrate_register(const char *version, const char *up, const char *down,
-				 const char *name, bool transactional)
+				 const char *name, bool transactional, const char *sort_as)
 {
 	MigrateScript *upscript;
 	MigrateScript *downscript = NULL;
 	char	   *checksum;
 	char	   *old_checksum;
 	char	   *old_name;
+	char	   *old_sort_as;
 	bool		old_transactional;
 	char	   *applied_checksum;
 	bool		registered;
 	bool		isnull;
-	Datum		values[6];
-	char		nulls[6];
+	Datum		values[7];
+	char		nulls[7];
 
 	migrate_check_version(version, "version");
+	if (sort_as)
+		migrate_check_version(sort_as, "sort_as");
 	if (up == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -176,7 +181,8 @@ migrate_register(const char *version, const char *up, const char *down,
 	old_name = migrate_catalog_getstr(0, 2);
 	old_transactional = registered &&
 		DatumGetBool(migrate_catalog_getdatum(0, 3, &isnull));
-	applied_checksum = migrate_catalog_getstr(0, 4);
+	old_sort_as = migrate_catalog_getstr(0, 4);
+	applied_checksum = migrate_catalog_getstr(0, 5);
 	migrate_catalog_done();
 
 	if (applied_checksum && strcmp(applied_checksum, checksum) != 0)
@@ -189,7 +195,8 @@ migrate_register(const char *version, const char *up, const char *down,
 				 errhint("An applied migration's text is history: register the change as a new migration with a later version. Nothing was registered.")));
 
 	if (registered && strcmp(old_checksum, checksum) == 0 &&
-		nullable_streq(old_name, name) && old_transactional == transactional)
+		nullable_streq(old_name, name) && old_transactional == transactional &&
+		nullable_streq(old_sort_as, sort_as))
 		return "unchanged";
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -201,6 +208,8 @@ migrate_register(const char *version, const char *up, const char *down,
 	values[4] = BoolGetDatum(transactional);
 	values[5] = DirectFunctionCall1(namein,
 									CStringGetDatum(migrate_current_user_name()));
+	values[6] = sort_as ? CStringGetTextDatum(sort_as) : (Datum) 0;
+	nulls[6] = sort_as ? ' ' : 'n';
 
 	(void) migrate_catalog_exec(registered ? &update_query : &insert_query,
 								values, nulls, 0);
@@ -233,23 +242,33 @@ migrate_transactional_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Read the arguments (version, up, down, name, transactional) shared by
- * add() and apply() and register the migration.
+ * Read the arguments (version, up, down, name, transactional, sort_as,
+ * environments) shared by add() and apply() and register the migration.
  */
 const char *
 migrate_register_args(FunctionCallInfo fcinfo, char **version)
 {
+	const char *action;
+	bool		envnull;
+	Datum		environments;
+
 	*version = text_arg_or_null(fcinfo, 0);
 	migrate_check_version(*version, "version");
-	return migrate_register(*version,
-							text_arg_or_null(fcinfo, 1),
-							text_arg_or_null(fcinfo, 2),
-							text_arg_or_null(fcinfo, 3),
-							migrate_transactional_arg(fcinfo, 4));
+	environments = migrate_environments_arg(fcinfo, 6, &envnull);
+	action = migrate_register(*version,
+							  text_arg_or_null(fcinfo, 1),
+							  text_arg_or_null(fcinfo, 2),
+							  text_arg_or_null(fcinfo, 3),
+							  migrate_transactional_arg(fcinfo, 4),
+							  text_arg_or_null(fcinfo, 5));
+	if (migrate_set_environments(*version, environments, envnull) &&
+		strcmp(action, "unchanged") == 0)
+		action = "updated";
+	return action;
 }
 
 /*
- * add(version, up, down, name, transactional) returns text
+ * add(version, up, down, name, transactional, sort_as, environments) returns text
  */
 Datum
 migrate_add(PG_FUNCTION_ARGS)

@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -395,6 +396,71 @@ top_level_only_command(Node *stmt)
 }
 
 /*
+ * The relation a statement works on, for the commands whose target is a
+ * relation named in the statement (most DDL and DML), or NULL.  It is
+ * what a lock timeout of the statement most likely waited for.
+ */
+RangeVar *
+migrate_statement_relation(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) stmt)->relation;
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->relation;
+		case T_CreateTrigStmt:
+			return ((CreateTrigStmt *) stmt)->relation;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->relation;
+		case T_RuleStmt:
+			return ((RuleStmt *) stmt)->relation;
+		case T_CreatePolicyStmt:
+			return ((CreatePolicyStmt *) stmt)->table;
+		case T_AlterPolicyStmt:
+			return ((AlterPolicyStmt *) stmt)->table;
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) stmt)->relation;
+		case T_RefreshMatViewStmt:
+			return ((RefreshMatViewStmt *) stmt)->relation;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation;
+		case T_ReindexStmt:
+			return ((ReindexStmt *) stmt)->relation;
+		case T_InsertStmt:
+			return ((InsertStmt *) stmt)->relation;
+		case T_UpdateStmt:
+			return ((UpdateStmt *) stmt)->relation;
+		case T_DeleteStmt:
+			return ((DeleteStmt *) stmt)->relation;
+		case T_TruncateStmt:
+			return linitial_node(RangeVar, ((TruncateStmt *) stmt)->relations);
+		case T_LockStmt:
+			return linitial_node(RangeVar, ((LockStmt *) stmt)->relations);
+		case T_VacuumStmt:
+			{
+				List	   *rels = ((VacuumStmt *) stmt)->rels;
+
+				return rels ? linitial_node(VacuumRelation, rels)->relation : NULL;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				if (ds->objects &&
+					(ds->removeType == OBJECT_TABLE || ds->removeType == OBJECT_INDEX ||
+					 ds->removeType == OBJECT_VIEW || ds->removeType == OBJECT_MATVIEW ||
+					 ds->removeType == OBJECT_SEQUENCE ||
+					 ds->removeType == OBJECT_FOREIGN_TABLE))
+					return makeRangeVarFromNameList(linitial(ds->objects));
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
+}
+
+/*
  * Refuse statements that can never run in a migration, wherever it runs.
  */
 static void
@@ -426,10 +492,11 @@ check_statement_allowed(const ParseContext *pc, const MigrateStatement *st,
 
 /*
  * Split and check a migration script.  Raises an error naming the
- * migration ("version" may be NULL for a script of no migration), the
- * script and the line for anything that can never run; "registering" says
- * the error stops a registration.  The result and its parse trees live in
- * the current memory context.
+ * migration ("version" may be NULL for a script of no migration; for a
+ * seed, "direction" is MIGRATE_SEED_SCRIPT and "version" the seed's name),
+ * the script and the line for anything that can never run; "registering"
+ * says the error stops a registration.  The result and its parse trees live
+ * in the current memory context.
  */
 MigrateScript *
 migrate_parse_script(const char *version, const char *direction,
@@ -444,9 +511,12 @@ migrate_parse_script(const char *version, const char *direction,
 	int			lineoffset = 0;
 	int			n = 0;
 
-	pc.subject = version ?
-		psprintf("%s script of migration \"%s\"", direction, version) :
-		pstrdup("script");
+	if (version == NULL)
+		pc.subject = pstrdup("script");
+	else if (strcmp(direction, MIGRATE_SEED_SCRIPT) == 0)
+		pc.subject = psprintf("seed \"%s\"", version);
+	else
+		pc.subject = psprintf("%s script of migration \"%s\"", direction, version);
 	pc.nothing_done = registering ? " Nothing was registered." : "";
 	pc.text = text;
 

@@ -77,7 +77,9 @@ migrate_check_version(const char *version, const char *argname)
 		  (version[0] >= 'a' && version[0] <= 'z')))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid migration version \"%s\"", version),
+				 strcmp(argname, "version") == 0 ?
+				 errmsg("invalid migration version \"%s\"", version) :
+				 errmsg("invalid migration version \"%s\" for %s", version, argname),
 				 errdetail("A version is 1 to %d letters, digits, dots, underscores or hyphens, starting with a letter or a digit.",
 						   MIGRATE_VERSION_MAXLEN),
 				 errhint("Use a version such as '0001', '1.2.0' or '20240101120000'; versions sort in natural order.")));

@@ -96,3 +96,20 @@ SELECT version, state FROM migrate.status;
 
 RESET search_path;
 DROP SCHEMA t04 CASCADE;
+
+-- sort_as orders a migration as if its version were another: for tools
+-- whose order is not natural order (diesel compares versions as text, so
+-- 202605051800070000 comes before 20260527120000)
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT migrate.add('20260527120000', 'SELECT 1');
+SELECT migrate.add('202605051800070000', 'SELECT 2', sort_as => '20260505180007.0000');
+SELECT migrate.add('20260101000000', 'SELECT 3');
+SELECT version, state FROM migrate.status;
+SELECT version FROM migrate.latest();
+SELECT migrate.current_version();
+-- it is part of what add() compares: the same with another sort_as is an update
+SELECT migrate.add('202605051800070000', 'SELECT 2', sort_as => '20260505180007.0000');
+SELECT migrate.add('202605051800070000', 'SELECT 2');
+SELECT migrate.add('202605051800070000', 'SELECT 2', sort_as => 'not valid!');
+SELECT sort_as FROM migrate.applied WHERE version = '202605051800070000';

@@ -10,8 +10,8 @@ SELECT current_user AS superuser \gset
 CREATE SCHEMA t22;
 CREATE ROLE regress_t22_app LOGIN;
 GRANT ALL ON SCHEMA t22 TO regress_t22_app;
-GRANT EXECUTE ON FUNCTION migrate.apply(text, text, text, text, boolean),
-                          migrate.rollback(boolean) TO regress_t22_app;
+GRANT EXECUTE ON FUNCTION migrate.apply(text, text, text, text, boolean, text, text[]),
+                          migrate.rollback(boolean, text) TO regress_t22_app;
 SET search_path = t22, public;
 CREATE TABLE fixture (a int);
 CREATE TABLE other_fixture (a int);
@@ -51,6 +51,17 @@ GRANT SELECT ON scratch, other_fixture TO PUBLIC;
 -- down script of a rollback runs in the migration too
 SELECT version FROM migrate.apply('0001', 'CREATE TABLE allowed (a int)', 'DROP TABLE allowed');
 SELECT version FROM migrate.rollback();
+-- and in CALL migrate.run(), also in the background worker that runs a
+-- non-transactional migration
+SELECT migrate.add('0001.1', 'CREATE TABLE run_made (a int)', 'DROP TABLE run_made');
+SELECT migrate.add('0001.2', 'CREATE INDEX CONCURRENTLY fixture_a ON fixture (a)',
+                   'DROP INDEX CONCURRENTLY fixture_a', transactional => false);
+CALL migrate.run();
+SELECT version, state FROM migrate.status;
+SELECT command_tag, object_identity, migration, backend_pid = pg_backend_pid() AS this_backend,
+       statement
+  FROM migrate.ddl_log WHERE migration LIKE '0001%' AND id > :mark ORDER BY id;
+CALL migrate.run('zero');
 
 -- temporary objects are exempt
 CREATE TEMP TABLE scratch_2 (a int);

@@ -24,9 +24,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use MigrateCorpus;
 
-my $corpus = $ENV{MIGRATE_CORPUS} // '';
-if ($corpus eq '' || !-d $corpus)
+my $corpus = corpus_dir();
+if (!defined $corpus)
 {
 	plan skip_all =>
 	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
@@ -36,77 +39,6 @@ my $node = PostgreSQL::Test::Cluster->new('corpus');
 $node->init;
 $node->start;
 
-sub slurp
-{
-	my ($path) = @_;
-	open my $fh, '<:raw', $path or die "cannot read $path: $!";
-	local $/;
-	my $text = <$fh>;
-	close $fh;
-	return $text;
-}
-
-# order.tsv: seq, version, up file, down file, tx/no-tx, counts
-sub read_order
-{
-	my ($name) = @_;
-	my @rows;
-	open my $fh, '<', "$corpus/$name/order.tsv" or die $!;
-	<$fh>;
-	while (my $line = <$fh>)
-	{
-		chomp $line;
-		my @f = split /\t/, $line;
-		push @rows,
-		  { version => $f[1], up => $f[2], down => $f[3], tx => $f[4] };
-	}
-	close $fh;
-	return @rows;
-}
-
-# A dollar-quoted SQL literal whose tag does not occur in the text.
-sub dq
-{
-	my ($text) = @_;
-	return 'NULL' unless defined $text;
-	my $n = 0;
-	$n++ while index($text, "\$m$n\$") >= 0;
-	return "\$m$n\$$text\$m$n\$";
-}
-
-# A 0-byte file is not a migration migrate accepts; say so in a comment,
-# as a DBA registering it would.
-sub up_text
-{
-	my ($text, $file) = @_;
-	return $text =~ /\S/ ? $text : "-- $file is empty upstream\n";
-}
-
-# goose: one file, -- +goose Up and -- +goose Down sections
-sub goose_sections
-{
-	my ($text) = @_;
-	my ($up, $down) = ('', undef);
-	my $cur = \my $none;
-	foreach my $line (split /(?<=\n)/, $text)
-	{
-		if ($line =~ /^--\s*\+goose\s+Up\b/i) { $cur = \$up; next; }
-		if ($line =~ /^--\s*\+goose\s+Down\b/i) { $down = ''; $cur = \$down; next; }
-		$$cur .= $line;
-	}
-	return ($up, $down);
-}
-
-sub add_call
-{
-	my ($m) = @_;
-	return sprintf("SELECT migrate.add(%s, %s, %s, name => %s, transactional => %s);\n",
-		dq($m->{version}), dq($m->{up_text}), dq($m->{down_text}),
-		dq($m->{name}), $m->{tx} eq 'tx' ? 'true' : 'false');
-}
-
-# Register migrations (in reverse order) in a new database; returns psql's
-# result so a test can look at refusals.
 sub register
 {
 	my ($db, @migrations) = @_;
@@ -147,28 +79,10 @@ sub schema_dump
 	return $out;
 }
 
-# Files of a history given as separate up and down files.
-sub file_pairs
-{
-	my ($name, @rows) = @_;
-	my $dir = "$corpus/$name/migrations";
-	return map {
-		my $r = $_;
-		(my $n = $r->{up}) =~ s/\.up\.sql$|\/up\.sql$|\.sql$//;
-		{
-			version => $r->{version},
-			name => $n,
-			up_text => up_text(slurp("$dir/$r->{up}"), $r->{up}),
-			down_text => ($r->{down} eq '-' ? undef : slurp("$dir/$r->{down}")),
-			tx => $r->{tx},
-		}
-	} @rows;
-}
-
 # authelia: up, all the way down, up again to the same schema
 {
 	my @rows = read_order('authelia');
-	my @m = file_pairs('authelia', @rows);
+	my @m = history('authelia', @rows);
 	new_db('authelia');
 	my ($ret, $out, $err) = register('authelia', @m);
 	is($ret, 0, 'authelia: 26 migrations registered') or diag($err);
@@ -196,7 +110,7 @@ sub file_pairs
 # kestra: Flyway versions 1_1 .. 1_26, where 1_10 sorts after 1_9
 {
 	my @rows = read_order('kestra');
-	my @m = file_pairs('kestra', @rows);
+	my @m = history('kestra', @rows);
 	new_db('kestra');
 	my ($ret, $out, $err) = register('kestra', @m);
 	is($ret, 0, 'kestra: registered') or diag($err);
@@ -209,8 +123,8 @@ sub file_pairs
 # harbor: golang-migrate, needs the table golang-migrate creates
 {
 	my @rows = read_order('harbor');
-	my @m = file_pairs('harbor', @rows);
-	new_db('harbor', slurp("$corpus/harbor/prelude.sql"));
+	my @m = history('harbor', @rows);
+	new_db('harbor', MigrateCorpus::slurp("$corpus/harbor/prelude.sql"));
 	my ($ret, $out, $err) = register('harbor', @m);
 	is($ret, 0, 'harbor: registered') or diag($err);
 	($ret, $out, $err) = latest('harbor');
@@ -223,7 +137,7 @@ sub file_pairs
 {
 	my @rows = read_order('crates-io');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
-	my @m = file_pairs('crates-io', @rows[ 0 .. $first_notx - 1 ]);
+	my @m = history('crates-io', @rows[ 0 .. $first_notx - 1 ]);
 	new_db('crates');
 
 	# add() refuses downs that can never work, naming migration and line
@@ -249,7 +163,7 @@ sub file_pairs
 		'crates-io: in diesel order');
 
 	# the first non-transactional one is for CALL migrate.run()
-	my ($notx) = file_pairs('crates-io', $rows[$first_notx]);
+	my ($notx) = history('crates-io', $rows[$first_notx]);
 	$node->safe_psql('crates', add_call($notx));
 	($ret, $out, $err) = latest('crates');
 	like($err,
@@ -265,20 +179,7 @@ sub file_pairs
 {
 	my @rows = read_order('hatchet');
 	my ($first_notx) = grep { $rows[$_]{tx} eq 'no-tx' } 0 .. $#rows;
-	my @m;
-	foreach my $r (@rows[ 0 .. $first_notx - 1 ])
-	{
-		my ($up, $down) = goose_sections(slurp("$corpus/hatchet/migrations/$r->{up}"));
-		(my $n = $r->{up}) =~ s/\.sql$//;
-		push @m,
-		  {
-			version => $r->{version},
-			name => $n,
-			up_text => up_text($up, $r->{up}),
-			down_text => $down,
-			tx => $r->{tx}
-		  };
-	}
+	my @m = history('hatchet', @rows[ 0 .. $first_notx - 1 ]);
 	new_db('hatchet');
 	my ($ret, $out, $err) = register('hatchet', @m);
 	is($ret, 0, 'hatchet: registered') or diag($err);

@@ -1,0 +1,169 @@
+-- migrate.adopt(): take over the history tables of knex, Flyway, dbmate,
+-- golang-migrate, diesel and goose.  Registered migrations the table
+-- records as applied are marked applied in one new batch, without running
+-- them; versions the table records that are not registered are reported.
+-- The history tables are created here with the columns those tools use.
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SET client_min_messages = warning;
+CREATE SCHEMA t43;
+SET search_path = t43;
+\pset null '(null)'
+
+-- Every migration's up would fail if it ran: adopting must not run them.
+CREATE FUNCTION must_not_run() RETURNS void LANGUAGE plpgsql
+AS $$BEGIN RAISE EXCEPTION 'a migration ran'; END$$;
+
+-- knex: keyed by file name, version_name.js; a file name whose version
+-- prefix is registered under another name matches by version
+CREATE TABLE knex_migrations (id serial PRIMARY KEY, name varchar(255),
+                              batch integer, migration_time timestamptz);
+INSERT INTO knex_migrations (name, batch, migration_time) VALUES
+    ('20231231000000_legacy.js', 1, now()),
+    ('20240101000000_create_users.js', 1, now()),
+    ('20240102000000_add_email.js', 2, now());
+SELECT migrate.add('20240101000000', 'SELECT t43.must_not_run()', name => 'create_users');
+SELECT migrate.add('20240102000000', 'SELECT t43.must_not_run()', name => 'add email');
+SELECT migrate.add('20240103000000', 'CREATE TABLE t43.later (id int)', name => 'later');
+SELECT * FROM migrate.adopt('knex');
+SELECT version, state, batch FROM migrate.status;
+SELECT version, action, batch, statements FROM migrate.history ORDER BY id;
+-- adopting again changes nothing; latest() runs only what knex did not
+SELECT * FROM migrate.adopt('knex');
+SELECT version FROM migrate.latest();
+SELECT version, batch FROM migrate.applied ORDER BY history_id;
+
+-- Flyway: successful rows only, versions compared as numbers (1.1 is
+-- 1_1, 2.0 is 02), an undo unapplies, failed rows are reported and ignored
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE flyway_schema_history (
+    installed_rank integer NOT NULL PRIMARY KEY, version varchar(50),
+    description varchar(200) NOT NULL, type varchar(20) NOT NULL,
+    script varchar(1000) NOT NULL, checksum integer,
+    installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+    execution_time integer NOT NULL, success boolean NOT NULL);
+INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,
+                                   installed_by, execution_time, success) VALUES
+    (1, '1', 'init', 'SQL', 'V1__init.sql', 'app', 5, true),
+    (2, '1.1', 'second', 'SQL', 'V1_1__second.sql', 'app', 5, true),
+    (3, '1.2', 'third', 'SQL', 'V1_2__third.sql', 'app', 5, false),
+    (4, '1.10', 'tenth', 'SQL', 'V1_10__tenth.sql', 'app', 5, true),
+    (5, '1.10', 'tenth', 'UNDO_SQL', 'U1_10__tenth.sql', 'app', 5, true),
+    (6, NULL, 'views', 'SQL', 'R__views.sql', 'app', 5, true),
+    (7, '3', 'three', 'SQL', 'V3__three.sql', 'app', 5, true),
+    (8, '2.0', 'two', 'SQL', 'V2.0__two.sql', 'app', 5, true);
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '1_1', '1_2', '1_10', '02']) v;
+SELECT * FROM migrate.adopt('flyway');
+SELECT version, state FROM migrate.status;
+-- a baseline stands for every version up to it
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+TRUNCATE flyway_schema_history;
+INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,
+                                   installed_by, execution_time, success) VALUES
+    (1, '1.2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', 'app', 0, true),
+    (2, '1.10', 'tenth', 'SQL', 'V1_10__tenth.sql', 'app', 5, true);
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '1_1', '1_2', '1_10', '2']) v;
+SELECT * FROM migrate.adopt('Flyway');
+SELECT version, state FROM migrate.status;
+
+-- dbmate: schema_migrations(version), one row per migration
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE SCHEMA t43_dbmate;
+CREATE TABLE t43_dbmate.schema_migrations (version varchar(128) PRIMARY KEY);
+INSERT INTO t43_dbmate.schema_migrations VALUES ('20240101000000'), ('20240102000000');
+SELECT migrate.add(v, 'SELECT t43.must_not_run()')
+  FROM unnest(ARRAY['20240101000000', '20240102000000', '20240103000000']) v;
+-- not on the search_path: named
+SELECT * FROM migrate.adopt('dbmate');
+SELECT * FROM migrate.adopt('dbmate', table_name => 't43_dbmate.schema_migrations');
+SELECT version, state FROM migrate.status;
+
+-- golang-migrate: one row, the current version; everything up to it is
+-- applied
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+INSERT INTO schema_migrations VALUES (2, false);
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['0001', '0002', '0010']) v;
+SELECT * FROM migrate.adopt('golang-migrate');
+SELECT version, state FROM migrate.status;
+-- a current version that is not registered is reported; the ones below
+-- it are adopted
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+UPDATE schema_migrations SET version = 5;
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '4', '6']) v;
+SELECT * FROM migrate.adopt('golang-migrate');
+-- a dirty state is refused
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '4', '6']) v;
+UPDATE schema_migrations SET dirty = true;
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('golang-migrate');
+\set VERBOSITY terse
+SELECT count(*) FROM migrate.applied;
+
+-- diesel: versions without '-', as load() registers them
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY NOT NULL,
+                                         run_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP);
+INSERT INTO __diesel_schema_migrations (version) VALUES
+    ('00000000000000'), ('20170831230457'), ('202402010000000000');
+SELECT migrate.add(v, 'SELECT t43.must_not_run()')
+  FROM unnest(ARRAY['00000000000000', '20170831230457', '20240201000000']) v;
+SELECT migrate.add('202402010000000000', 'SELECT t43.must_not_run()',
+                   sort_as => '20240201000000.0000');
+SELECT * FROM migrate.adopt('diesel');
+SELECT version, state FROM migrate.status;
+
+-- goose: a log; the latest row of a version says whether it is applied;
+-- version 0 is the row goose creates with its table
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
+                               is_applied boolean NOT NULL, tstamp timestamp DEFAULT now());
+INSERT INTO goose_db_version (version_id, is_applied) VALUES
+    (0, true), (1, true), (2, true), (2, false), (3, true), (20, true);
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['00001', '00002', '00003']) v;
+SELECT * FROM migrate.adopt('goose');
+SELECT version, state FROM migrate.status;
+
+-- bad input: a clear error, nothing adopted
+SELECT count(*) FROM migrate.applied;
+\set VERBOSITY default
+SELECT * FROM migrate.adopt(NULL);
+SELECT * FROM migrate.adopt('sqitch');
+SELECT * FROM migrate.adopt('knex', 'no_such_table');
+SELECT * FROM migrate.adopt('knex', 'not a name!');
+CREATE TABLE not_knex (id int);
+SELECT * FROM migrate.adopt('knex', 'not_knex');
+\set VERBOSITY terse
+SELECT count(*) FROM migrate.applied;
+
+-- not for PUBLIC; the caller must be able to read the tool's table
+CREATE ROLE regress_adopter;
+SET ROLE regress_adopter;
+SELECT * FROM migrate.adopt('goose');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION migrate.adopt(text, text) TO regress_adopter;
+GRANT USAGE ON SCHEMA t43 TO regress_adopter;
+SET ROLE regress_adopter;
+SELECT * FROM migrate.adopt('goose', 't43.goose_db_version');
+RESET ROLE;
+GRANT SELECT ON t43.goose_db_version TO regress_adopter;
+SET ROLE regress_adopter;
+SELECT * FROM migrate.adopt('goose', 't43.goose_db_version');
+RESET ROLE;
+DROP OWNED BY regress_adopter;
+DROP ROLE regress_adopter;
+
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+RESET search_path;
+DROP SCHEMA t43 CASCADE;
+DROP SCHEMA t43_dbmate CASCADE;
