@@ -173,32 +173,29 @@ COMMENT ON TABLE migrate.state IS
 'one row: a counter that makes concurrent migrate calls fail cleanly at REPEATABLE READ and SERIALIZABLE';
 
 --
--- DDL history: every DDL command run in the database, one row per object
--- it created, altered or dropped, written by the event triggers at the end
--- of this script.  The statements can hold secrets (user mapping options,
--- passwords in connection strings): the log is readable only by the
--- extension's owner, who may grant SELECT on it to an auditor.  Every DDL
--- statement pays for its rows, so the table has no CHECK constraint and
--- no generated column (each costs an expression set up per row): only
--- migrate's C code writes it, with the values it checked.
+-- DDL history: one row per DDL command run in the database, written by
+-- the event triggers at the end of this script.  The statements can hold
+-- secrets (user mapping options, passwords in connection strings): the
+-- log is readable only by the extension's owner, who may grant SELECT on
+-- it to an auditor.  Every DDL statement pays for its row, so the table
+-- has no CHECK constraint and no generated column (each costs an
+-- expression set up per row): only migrate's C code writes it, with the
+-- values it checked.
 --
 CREATE SEQUENCE migrate.ddl_log_id_seq;
 
 CREATE TABLE migrate.ddl_log (
     id              pg_catalog.int8 NOT NULL,
-    command_id      pg_catalog.int8 NOT NULL,
     at              pg_catalog.timestamptz NOT NULL,
     role            pg_catalog.name NOT NULL,
     session_role    pg_catalog.name NOT NULL,
     txid            pg_catalog.xid8 NOT NULL,
-    event           pg_catalog.text NOT NULL,
     command_tag     pg_catalog.text NOT NULL,
     object_type     pg_catalog.text,
     schema_name     pg_catalog.text,
     object_identity pg_catalog.text,
-    cascaded        pg_catalog.bool NOT NULL DEFAULT false,
+    objects         pg_catalog.jsonb NOT NULL,
     statement       pg_catalog.text,
-    definition      pg_catalog.text,
     migration       pg_catalog.text,
     in_extension    pg_catalog.bool NOT NULL,
     extension       pg_catalog.text,
@@ -216,18 +213,16 @@ ALTER SEQUENCE migrate.ddl_log_id_seq OWNED BY migrate.ddl_log.id;
 CREATE INDEX ddl_log_at_idx ON migrate.ddl_log USING brin (at);
 
 COMMENT ON TABLE migrate.ddl_log IS
-'DDL history: one row per object each DDL command created, altered or dropped (or one row without object), with the statement''s own text, who ran it, and the migration it ran in (NULL outside migrations)';
+'DDL history: one row per DDL command, with the statement''s own text, the objects it created, altered or dropped, who ran it, and the migration it ran in (NULL outside migrations)';
 
-COMMENT ON COLUMN migrate.ddl_log.command_id IS
-'the id of the first row of the same DDL command: the rows of one statement share it';
-COMMENT ON COLUMN migrate.ddl_log.event IS
-'ddl_command_end for objects created or altered, sql_drop for objects dropped';
-COMMENT ON COLUMN migrate.ddl_log.cascaded IS
-'dropped because the command dropped something it depends on (CASCADE)';
+COMMENT ON COLUMN migrate.ddl_log.command_tag IS
+'the command, as PostgreSQL names it (CREATE TABLE, ALTER TABLE, DROP INDEX, ...)';
+COMMENT ON COLUMN migrate.ddl_log.object_identity IS
+'the object the command is about (object_type, schema_name too); NULL when it changed nothing or names no single object (GRANT)';
+COMMENT ON COLUMN migrate.ddl_log.objects IS
+'every object the command dropped, created or altered, in order: dropped, command_tag, object_type, schema_name, object_identity, cascaded (dropped with an object it depends on), definition (SQL that recreates an index, view, function, trigger or constraint as it was before the command dropped or replaced it)';
 COMMENT ON COLUMN migrate.ddl_log.statement IS
 'the text of the statement that ran, not the whole string the client sent; for DDL in a function, procedure or DO block, the statement inside it';
-COMMENT ON COLUMN migrate.ddl_log.definition IS
-'SQL that recreates the object as it was before the command dropped or replaced it (indexes, views, functions, triggers, constraints)';
 COMMENT ON COLUMN migrate.ddl_log.migration IS
 'the version of the migration the statement ran in, NULL outside migrations';
 COMMENT ON COLUMN migrate.ddl_log.extension IS
@@ -704,7 +699,7 @@ AS 'MODULE_PATHNAME', 'migrate_sql_drop'
 LANGUAGE C;
 
 COMMENT ON FUNCTION migrate.sql_drop() IS
-'event trigger function: records the objects a DDL command dropped in migrate.ddl_log';
+'event trigger function: what DDL history records of the objects a DDL command dropped';
 
 CREATE FUNCTION migrate.ddl_command_end()
 RETURNS pg_catalog.event_trigger
@@ -712,7 +707,7 @@ AS 'MODULE_PATHNAME', 'migrate_ddl_command_end'
 LANGUAGE C;
 
 COMMENT ON FUNCTION migrate.ddl_command_end() IS
-'event trigger function: records the objects a DDL command created or altered in migrate.ddl_log';
+'event trigger function: records a DDL command in migrate.ddl_log';
 
 REVOKE ALL ON FUNCTION migrate.ddl_command_start() FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.sql_drop() FROM PUBLIC;

@@ -17,18 +17,20 @@
  * sql_drop: the dropped objects, each with its definition when one was
  * kept; the parts that go with an object (its row type, indexes,
  * defaults, toast table) are left out, the objects dropped with it by
- * CASCADE are kept, marked as such.  They are written at ddl_command_end.
+ * CASCADE are kept, marked as such.
  *
- * ddl_command_end: a row per dropped object, then per object the command
- * created or altered, as pg_event_trigger_ddl_commands() reports them.  A
- * command that reports no object (CREATE ... IF NOT EXISTS of an existing
- * object, DROP ... IF EXISTS of a missing one) gets one row without an
- * object, so that every DDL statement that ran is in the log.
+ * ddl_command_end: the command's row: one row per DDL command, whatever
+ * the number of objects it created, altered or dropped.  Its objects
+ * column lists them all in order (those it dropped, then those it created
+ * or altered, as pg_event_trigger_ddl_commands() reports them), and its
+ * object columns name the one the command is about.  A command that
+ * reports no object (CREATE ... IF NOT EXISTS of an existing object,
+ * DROP ... IF EXISTS of a missing one) is recorded too, so that every DDL
+ * statement that ran is in the log.
  *
- * The rows of one command share its command_id, the id of its first row.
- * They are written in catalog.c's owner mode: a role's DDL is recorded
- * although the role may neither read nor write the log.  Writing them is
- * most of what DDL history costs a DDL statement: one INSERT per row.
+ * Rows are written in catalog.c's owner mode: a role's DDL is recorded
+ * although the role may neither read nor write the log.  Writing the row
+ * is most of what DDL history costs a DDL statement.
  *
  * The triggers must never change what a DDL statement does.  They read
  * nothing but the catalogs and write nothing but the log; whatever they
@@ -74,6 +76,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
@@ -89,37 +92,37 @@ PG_FUNCTION_INFO_V1(migrate_sql_drop);
 #define HINT_STATEMENT_MAXLEN	200
 
 /*
- * Writes one row of the log.  Every value is a parameter, so that the
+ * Writes the row of one command.  Every value is a parameter, so that the
  * executor sets up no function call for it.
  */
-static MigrateQuery insert_row_query = {
+static MigrateQuery insert_query = {
 	.sql =
-		"INSERT INTO migrate.ddl_log (id, command_id, at, role, session_role,"
-		"       txid, event, command_tag, object_type, schema_name,"
-		"       object_identity, cascaded, statement, definition, migration,"
-		"       in_extension, extension, top_level, backend_pid,"
-		"       application_name, client_addr)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-		"        $15, $16 IS NOT NULL, $16, $17, $18, $19, $20)",
-	.nargs = 20,
-	.argtypes = {INT8OID, INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, BOOLOID, INT4OID, TEXTOID, INETOID}
+		"INSERT INTO migrate.ddl_log (id, at, role, session_role, txid,"
+		"       command_tag, object_type, schema_name, object_identity,"
+		"       objects, statement, migration, in_extension, extension,"
+		"       top_level, backend_pid, application_name, client_addr)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+		"        $13 IS NOT NULL, $13, $14, $15, $16, $17)",
+	.nargs = 17,
+	.argtypes = {INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
+	INT4OID, TEXTOID, INETOID}
 };
 
 /*
- * A row of the log, before it is written.
+ * An object a command created, altered or dropped: an element of the
+ * objects column of its row.
  */
-typedef struct LogRow
+typedef struct LogObject
 {
-	const char *event;			/* ddl_command_end or sql_drop */
+	bool		dropped;		/* by sql_drop */
 	char	   *command_tag;
 	char	   *object_type;
 	char	   *schema_name;
 	char	   *identity;
 	bool		cascaded;
 	char	   *definition;
-} LogRow;
+} LogObject;
 
 /*
  * A DDL command between its ddl_command_start and ddl_command_end.
@@ -133,7 +136,7 @@ typedef struct PendingCommand
 	bool		top_level;
 	bool		strict_deferred;	/* strict mode decides on its objects */
 	List	   *definitions;	/* MigrateDefinition */
-	List	   *dropped;		/* LogRow of its sql_drop, to write at end */
+	List	   *dropped;		/* LogObject of its sql_drop, for the end */
 	int			ndropped;		/* objects its sql_drop reported */
 	bool		restore;		/* CREATE EXTENSION run by a restore */
 	struct PendingCommand *outer;
@@ -501,20 +504,95 @@ definition_of(PendingCommand *entry, Oid classid, Oid objid)
 	return NULL;
 }
 
-static LogRow *
-make_row(const char *event, char *command_tag, char *object_type,
-		 char *schema_name, char *identity, bool cascaded, char *definition)
+static LogObject *
+make_object(bool dropped, char *command_tag, char *object_type,
+			char *schema_name, char *identity, bool cascaded, char *definition)
 {
-	LogRow	   *row = palloc(sizeof(LogRow));
+	LogObject  *object = palloc(sizeof(LogObject));
 
-	row->event = event;
-	row->command_tag = command_tag;
-	row->object_type = object_type;
-	row->schema_name = schema_name;
-	row->identity = identity;
-	row->cascaded = cascaded;
-	row->definition = definition;
-	return row;
+	object->dropped = dropped;
+	object->command_tag = command_tag;
+	object->object_type = object_type;
+	object->schema_name = schema_name;
+	object->identity = identity;
+	object->cascaded = cascaded;
+	object->definition = definition;
+	return object;
+}
+
+/*
+ * Append "key": value (a JSON string or null) to "buf".
+ */
+static void
+json_field(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfo(buf, ", \"%s\": ", key);
+	if (value)
+		escape_json(buf, value);
+	else
+		appendStringInfoString(buf, "null");
+}
+
+/*
+ * The objects column: a JSON array of the objects, in order.  cascaded
+ * and definition are there only when they say something.
+ */
+static Datum
+objects_jsonb(List *objects)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, objects)
+	{
+		LogObject  *object = (LogObject *) lfirst(lc);
+
+		appendStringInfo(&buf, "%s{\"dropped\": %s",
+						 foreach_current_index(lc) > 0 ? ", " : "",
+						 object->dropped ? "true" : "false");
+		json_field(&buf, "command_tag", object->command_tag);
+		json_field(&buf, "object_type", object->object_type);
+		json_field(&buf, "schema_name", object->schema_name);
+		json_field(&buf, "object_identity", object->identity);
+		if (object->cascaded)
+			appendStringInfoString(&buf, ", \"cascaded\": true");
+		if (object->definition)
+			json_field(&buf, "definition", object->definition);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+/*
+ * The object a command is about, for the row's object columns: the first
+ * one it created or altered under its own command tag (the table of a
+ * CREATE TABLE that also made a sequence and an index, the table of an
+ * ALTER TABLE that dropped a column), else the first it dropped by name,
+ * else the first one.  NULL if there is none.
+ */
+static LogObject *
+main_object(List *objects, const char *command_tag)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		LogObject  *object = (LogObject *) lfirst(lc);
+
+		if (!object->dropped && strcmp(object->command_tag, command_tag) == 0)
+			return object;
+	}
+	foreach(lc, objects)
+	{
+		LogObject  *object = (LogObject *) lfirst(lc);
+
+		if (object->dropped && !object->cascaded)
+			return object;
+	}
+	return objects ? (LogObject *) linitial(objects) : NULL;
 }
 
 static Datum
@@ -562,22 +640,22 @@ name_datum(const char *s)
 }
 
 /*
- * Write the rows of one command.  The caller is connected to SPI.  Strict
+ * Write the row of one command.  The caller is connected to SPI.  Strict
  * mode, if it waited for the command's objects to decide, refuses it now:
- * the rows are of objects that are not temporary.
+ * the objects are not temporary.
  */
 static void
-write_rows(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
-		   List *rows)
+write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
+			  List *objects)
 {
+	const char *command_tag = GetCommandTagName(trigdata->tag);
+	LogObject  *main = main_object(objects, command_tag);
 	bool		top_level = false;
 	char	   *statement;
 	const char *extension = NULL;
-	Datum		values[20];
-	char		nulls[20];
+	Datum		values[17];
+	char		nulls[17];
 	bool		isnull;
-	int64		command_id = 0;
-	ListCell   *lc;
 
 	if (entry && entry->text_known)
 	{
@@ -594,37 +672,25 @@ write_rows(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 		extension = get_extension_name(CurrentExtensionObject);
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[3] = name_datum(GetUserNameFromId(GetUserId(), false));
-	values[4] = name_datum(GetUserNameFromId(GetSessionUserId(), false));
-	values[5] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	values[12] = text_datum(statement, &nulls[12]);
-	values[14] = text_datum(migrate_current_migration(), &nulls[14]);
-	values[15] = text_datum(extension, &nulls[15]);
-	values[16] = BoolGetDatum(top_level);
-	values[17] = Int32GetDatum(MyProcPid);
-	values[18] = text_datum(application_name, &nulls[18]);
-	values[19] = client_addr(&isnull);
-	nulls[19] = isnull ? 'n' : ' ';
-
-	foreach(lc, rows)
-	{
-		LogRow	   *row = (LogRow *) lfirst(lc);
-		int64		id = nextval_internal(seqid, false);
-
-		if (command_id == 0)
-			command_id = id;
-		values[0] = Int64GetDatum(id);
-		values[1] = Int64GetDatum(command_id);
-		values[2] = TimestampTzGetDatum(GetCurrentTimestamp());
-		values[6] = CStringGetTextDatum(row->event);
-		values[7] = CStringGetTextDatum(row->command_tag);
-		values[8] = text_datum(row->object_type, &nulls[8]);
-		values[9] = text_datum(row->schema_name, &nulls[9]);
-		values[10] = text_datum(row->identity, &nulls[10]);
-		values[11] = BoolGetDatum(row->cascaded);
-		values[13] = text_datum(row->definition, &nulls[13]);
-		(void) migrate_catalog_exec(&insert_row_query, values, nulls, 0);
-	}
+	values[0] = Int64GetDatum(nextval_internal(seqid, false));
+	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[2] = name_datum(GetUserNameFromId(GetUserId(), false));
+	values[3] = name_datum(GetUserNameFromId(GetSessionUserId(), false));
+	values[4] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[5] = CStringGetTextDatum(command_tag);
+	values[6] = text_datum(main ? main->object_type : NULL, &nulls[6]);
+	values[7] = text_datum(main ? main->schema_name : NULL, &nulls[7]);
+	values[8] = text_datum(main ? main->identity : NULL, &nulls[8]);
+	values[9] = objects_jsonb(objects);
+	values[10] = text_datum(statement, &nulls[10]);
+	values[11] = text_datum(migrate_current_migration(), &nulls[11]);
+	values[12] = text_datum(extension, &nulls[12]);
+	values[13] = BoolGetDatum(top_level);
+	values[14] = Int32GetDatum(MyProcPid);
+	values[15] = text_datum(application_name, &nulls[15]);
+	values[16] = client_addr(&isnull);
+	nulls[16] = isnull ? 'n' : ' ';
+	(void) migrate_catalog_exec(&insert_query, values, nulls, 0);
 }
 
 /*
@@ -730,7 +796,7 @@ migrate_sql_drop(PG_FUNCTION_ARGS)
 			continue;
 
 		entry->dropped = lappend(entry->dropped,
-								 make_row("sql_drop",
+								 make_object(true,
 										  pstrdup(GetCommandTagName(trigdata->tag)),
 										  object_type, row_text(&rows, 7),
 										  identity, !original,
@@ -800,11 +866,11 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata = event_trigger_data(fcinfo,
 													"migrate.ddl_command_end");
 	PendingCommand *entry = pending_for(trigdata->parsetree, false);
-	List	   *rows = NIL;
+	List	   *objects = NIL;
 	EventRows	reported;
 	Oid			seqid;
 	int			nreported = 0;
-	LogRow	   *last = NULL;
+	LogObject  *last = NULL;
 
 	if (history_off(trigdata->parsetree, &seqid))
 	{
@@ -813,7 +879,7 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	}
 
 	if (entry)
-		rows = list_copy(entry->dropped);
+		objects = list_copy(entry->dropped);
 
 	event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &reported);
 	while (next_row(&reported))
@@ -831,30 +897,39 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 			strcmp(identity, last->identity) == 0 &&
 			strcmp(command_tag, last->command_tag) == 0)
 			continue;
-		last = make_row("ddl_command_end", command_tag, object_type,
-						row_text(&reported, 5), identity, false,
-						definition_of(entry, row_oid(&reported, 0),
-									  row_oid(&reported, 1)));
-		rows = lappend(rows, last);
+		last = make_object(false, command_tag, object_type,
+						   row_text(&reported, 5), identity, false,
+						   definition_of(entry, row_oid(&reported, 0),
+										 row_oid(&reported, 1)));
+		objects = lappend(objects, last);
 	}
 
-	if (rows == NIL && nreported == 0 && (entry == NULL || entry->ndropped == 0))
+	/*
+	 * A command whose objects were all temporary is not recorded; one that
+	 * reported no object at all is, without one, unless its names say it
+	 * was about temporary objects.
+	 */
+	if (objects == NIL)
 	{
-		NamesCheck	nc = {.parsetree = trigdata->parsetree,.temporary = false};
+		bool		temporary = true;
 
-		(void) migrate_ddl_try(names_check_work, &nc);
-		if (!nc.temporary)
-			rows = list_make1(make_row("ddl_command_end",
-									   pstrdup(GetCommandTagName(trigdata->tag)),
-									   NULL, NULL, NULL, false, NULL));
+		if (nreported == 0 && (entry == NULL || entry->ndropped == 0))
+		{
+			NamesCheck	nc = {.parsetree = trigdata->parsetree,.temporary = false};
+
+			(void) migrate_ddl_try(names_check_work, &nc);
+			temporary = nc.temporary;
+		}
+		if (temporary)
+		{
+			pending_done(entry);
+			PG_RETURN_NULL();
+		}
 	}
 
-	if (rows != NIL)
-	{
-		migrate_spi_connect();
-		write_rows(trigdata, entry, seqid, rows);
-		SPI_finish();
-	}
+	migrate_spi_connect();
+	write_command(trigdata, entry, seqid, objects);
+	SPI_finish();
 
 	pending_done(entry);
 	PG_RETURN_NULL();

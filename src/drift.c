@@ -70,10 +70,16 @@ static MigrateQuery drift_query = {
 
 static MigrateQuery capture_rows_query = {
 	.sql =
-		"SELECT l.command_id, l.statement, l.event, l.command_tag,"
-		"       l.object_type, l.object_identity, l.definition, l.cascaded"
-		"  FROM migrate.ddl_log l WHERE " DRIFT_CONDITION
-		" ORDER BY l.command_id, l.id",
+		"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type,"
+		"       o.object_identity, o.definition, o.cascaded"
+		"  FROM migrate.ddl_log l"
+		"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)"
+		"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text,"
+		"           object_type pg_catalog.text, object_identity pg_catalog.text,"
+		"           definition pg_catalog.text, cascaded pg_catalog.bool))"
+		"       WITH ORDINALITY AS o ON true"
+		" WHERE " DRIFT_CONDITION
+		" ORDER BY l.id, o.ordinality",
 	.nargs = 0
 };
 
@@ -98,11 +104,11 @@ static MigrateQuery prune_query = {
 };
 
 /*
- * A row of the log, as capture() reads it.
+ * An object of a command of the drift, as capture() reads it.
  */
 typedef struct CapturedRow
 {
-	char	   *event;
+	bool		dropped;
 	char	   *command_tag;
 	char	   *object_type;
 	char	   *identity;
@@ -116,7 +122,7 @@ typedef struct CapturedRow
 typedef struct CapturedCommand
 {
 	char	   *statement;
-	List	   *rows;			/* CapturedRow */
+	List	   *rows;			/* CapturedRow, NIL if it changed nothing */
 } CapturedCommand;
 
 /*
@@ -154,30 +160,36 @@ read_drift(void)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		int64		command_id = DatumGetInt64(migrate_catalog_getdatum(i, 1, &isnull));
-		CapturedRow *row = palloc0(sizeof(CapturedRow));
+		int64		id = DatumGetInt64(migrate_catalog_getdatum(i, 1, &isnull));
+		bool		dropped;
+		CapturedRow *row;
 
-		if (current == NULL || command_id != current_id)
+		if (current == NULL || id != current_id)
 		{
 			current = palloc0(sizeof(CapturedCommand));
 			current->statement = migrate_catalog_getstr(i, 2);
-			current_id = command_id;
+			current_id = id;
 			commands = lappend(commands, current);
 
 			if (current->statement == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("the text of DDL command %lld in migrate.ddl_log is not known",
-								(long long) command_id),
+								(long long) id),
 						 errdetail("Without it the drift cannot be written as a migration."),
 						 errhint("Register the change as a migration by hand with migrate.add() and record it with migrate.forget() or apply it; nothing was captured.")));
 		}
-		row->event = migrate_catalog_getstr(i, 3);
+		dropped = DatumGetBool(migrate_catalog_getdatum(i, 3, &isnull));
+		if (isnull)
+			continue;			/* no object */
+		row = palloc0(sizeof(CapturedRow));
+		row->dropped = dropped;
 		row->command_tag = migrate_catalog_getstr(i, 4);
 		row->object_type = migrate_catalog_getstr(i, 5);
 		row->identity = migrate_catalog_getstr(i, 6);
 		row->definition = migrate_catalog_getstr(i, 7);
-		row->cascaded = DatumGetBool(migrate_catalog_getdatum(i, 8, &isnull));
+		row->cascaded = DatumGetBool(migrate_catalog_getdatum(i, 8, &isnull)) &&
+			!isnull;
 		current->rows = lappend(current->rows, row);
 	}
 	migrate_catalog_done();
@@ -185,11 +197,11 @@ read_drift(void)
 }
 
 /*
- * The first row of "cmd" of event "event" (and, if given, command tag
- * "tag"), or NULL.
+ * The first object "cmd" created or altered (with command tag "tag", if
+ * given), or NULL.
  */
 static CapturedRow *
-find_row(CapturedCommand *cmd, const char *event, const char *tag)
+find_row(CapturedCommand *cmd, const char *tag)
 {
 	ListCell   *lc;
 
@@ -197,8 +209,8 @@ find_row(CapturedCommand *cmd, const char *event, const char *tag)
 	{
 		CapturedRow *row = (CapturedRow *) lfirst(lc);
 
-		if (strcmp(row->event, event) == 0 &&
-			(tag == NULL || strcmp(row->command_tag, tag) == 0))
+		if (!row->dropped &&
+			(tag == NULL || (row->command_tag && strcmp(row->command_tag, tag) == 0)))
 			return row;
 	}
 	return NULL;
@@ -210,8 +222,7 @@ find_row(CapturedCommand *cmd, const char *event, const char *tag)
 static bool
 changed_nothing(CapturedCommand *cmd)
 {
-	return list_length(cmd->rows) == 1 &&
-		((CapturedRow *) linitial(cmd->rows))->object_type == NULL;
+	return cmd->rows == NIL;
 }
 
 /*
@@ -334,8 +345,7 @@ inverse_of_create(Node *stmt, CapturedCommand *cmd)
 
 	if (kind == NULL)
 		return NULL;
-	row = find_row(cmd, "ddl_command_end",
-				   GetCommandTagName(CreateCommandTag(stmt)));
+	row = find_row(cmd, GetCommandTagName(CreateCommandTag(stmt)));
 	if (row == NULL || row->identity == NULL)
 		return NULL;
 	if (row->definition)
@@ -360,7 +370,7 @@ inverse_of_drop(CapturedCommand *cmd)
 	{
 		CapturedRow *row = (CapturedRow *) lfirst(lc);
 
-		if (strcmp(row->event, "sql_drop") != 0)
+		if (!row->dropped)
 			continue;
 		if (row->definition == NULL)
 			return NULL;
@@ -384,7 +394,7 @@ dropped_constraint(CapturedCommand *cmd, const char *name, bool *found)
 	{
 		CapturedRow *row = (CapturedRow *) lfirst(lc);
 
-		if (strcmp(row->event, "sql_drop") == 0 && !row->cascaded &&
+		if (row->dropped && !row->cascaded &&
 			row->identity && strncmp(row->identity, prefix, strlen(prefix)) == 0)
 		{
 			*found = true;
@@ -402,7 +412,7 @@ static char *
 inverse_of_alter_table(AlterTableStmt *at, CapturedCommand *cmd)
 {
 	const char *keyword;
-	CapturedRow *row = find_row(cmd, "ddl_command_end", NULL);
+	CapturedRow *row = find_row(cmd, NULL);
 	List	   *parts = NIL;
 	ListCell   *lc;
 
@@ -464,7 +474,7 @@ inverse_of_alter_table(AlterTableStmt *at, CapturedCommand *cmd)
 static char *
 inverse_of_alter_domain(AlterDomainStmt *ad, CapturedCommand *cmd)
 {
-	CapturedRow *row = find_row(cmd, "ddl_command_end", NULL);
+	CapturedRow *row = find_row(cmd, NULL);
 
 	if (ad->subtype == 'C')
 	{
@@ -527,7 +537,7 @@ relation_keyword(ObjectType objtype)
 static char *
 inverse_of_rename(RenameStmt *rs, CapturedCommand *cmd)
 {
-	CapturedRow *row = find_row(cmd, "ddl_command_end", NULL);
+	CapturedRow *row = find_row(cmd, NULL);
 	const char *identity = row ? row->identity : NULL;
 	const char *newname = quote_identifier(rs->newname);
 

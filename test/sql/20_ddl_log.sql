@@ -1,8 +1,8 @@
 -- DDL history: every DDL command is recorded in migrate.ddl_log, one row
--- per object it created, altered or dropped, with the statement's own
--- text, who ran it and when; drops with the dropped objects' identities;
--- temporary objects not at all.  The DDL itself behaves as without
--- migrate.
+-- per command: the statement's own text, who ran it and when, and the
+-- objects it created, altered or dropped (drops with the dropped objects'
+-- identities); temporary objects not at all.  The DDL itself behaves as
+-- without migrate.
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -13,23 +13,29 @@ SELECT count(*) FROM migrate.ddl_log;
 CREATE SCHEMA t20;
 SET search_path = t20, public;
 CREATE FUNCTION t20.log_since(mark bigint)
-RETURNS TABLE (cmd bigint, event text, command_tag text, object_type text,
-               object_identity text, cascaded boolean, statement text)
+RETURNS TABLE (command_tag text, object_type text, object_identity text,
+               objects text, statement text)
 LANGUAGE sql AS $$
-    SELECT dense_rank() OVER (ORDER BY command_id), event, command_tag,
-           object_type, object_identity, cascaded, statement
-      FROM migrate.ddl_log WHERE id > mark ORDER BY id
+    SELECT l.command_tag, l.object_type, l.object_identity,
+           (SELECT string_agg(CASE WHEN (e.o->>'dropped')::boolean THEN 'dropped ' ELSE '' END
+                              || (e.o->>'object_type')
+                              || coalesce(' ' || (e.o->>'object_identity'), '')
+                              || CASE WHEN (e.o->>'cascaded')::boolean THEN ' (cascade)' ELSE '' END,
+                              ', ' ORDER BY e.n)
+              FROM jsonb_array_elements(l.objects) WITH ORDINALITY AS e(o, n)),
+           l.statement
+      FROM migrate.ddl_log l WHERE l.id > mark ORDER BY l.id
 $$;
 SELECT command_tag, object_type, object_identity, statement
   FROM migrate.ddl_log ORDER BY id;
 
--- one statement, several objects: the rows share command_id, txid and the
--- statement, in the order PostgreSQL reports the objects
+-- one row per statement, with every object it created, in the order
+-- PostgreSQL reports them, and the one it is about
 SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset
 SELECT clock_timestamp() AS before \gset
 CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL);
 SELECT * FROM log_since(:mark);
-SELECT count(DISTINCT command_id) AS commands, count(DISTINCT txid) AS transactions,
+SELECT count(*) AS rows, max(jsonb_array_length(objects)) AS objects,
        bool_and(role = current_user) AS role,
        bool_and(session_role = session_user) AS session_role,
        bool_and(at BETWEEN :'before' AND clock_timestamp()) AS at,
@@ -38,8 +44,7 @@ SELECT count(DISTINCT command_id) AS commands, count(DISTINCT txid) AS transacti
        bool_and(client_addr IS NOT DISTINCT FROM inet_client_addr()) AS client_addr,
        bool_and(migration IS NULL) AS outside_migrations,
        bool_and(NOT in_extension AND extension IS NULL) AS not_in_extension,
-       bool_and(top_level) AS sent_by_client,
-       bool_and(definition IS NULL) AS no_definition
+       bool_and(top_level) AS sent_by_client
   FROM migrate.ddl_log WHERE id > :mark;
 -- txid is the transaction the DDL ran in
 BEGIN;
@@ -97,7 +102,7 @@ SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset
 REFRESH MATERIALIZED VIEW counts;
 SELECT count(*) FROM migrate.ddl_log WHERE id > :mark;
 
--- CREATE SCHEMA with elements is one command with a row per object
+-- CREATE SCHEMA with elements is one command: one row, with every object
 SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset
 CREATE SCHEMA t20_app
     CREATE TABLE items (id int PRIMARY KEY, label text)
@@ -116,7 +121,7 @@ SELECT * FROM log_since(:mark);
 -- drops: the objects named, and those dropped with them by CASCADE
 -- (marked), not the parts of an object (row types, indexes of a dropped
 -- table, defaults); the definitions of indexes, views, functions,
--- triggers and constraints are kept
+-- triggers and constraints are kept with them
 SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset
 DROP INDEX accounts_email_idx;
 DROP FUNCTION plus_one(int);
@@ -127,8 +132,10 @@ ALTER TABLE accounts DROP CONSTRAINT accounts_full_name_check, DROP COLUMN full_
 DROP TABLE accounts CASCADE;
 DROP SCHEMA t20_app CASCADE;
 SELECT * FROM log_since(:mark);
-SELECT object_type, object_identity, definition
-  FROM migrate.ddl_log WHERE id > :mark AND definition IS NOT NULL ORDER BY id;
+SELECT o->>'object_type' AS object_type, o->>'object_identity' AS object_identity,
+       o->>'definition' AS definition
+  FROM migrate.ddl_log, jsonb_array_elements(objects) WITH ORDINALITY AS e(o, n)
+ WHERE id > :mark AND o ? 'definition' ORDER BY id, n;
 
 -- temporary objects are not recorded, whatever makes them temporary
 SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset

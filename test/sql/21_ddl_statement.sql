@@ -9,11 +9,10 @@ SET client_min_messages = warning;
 CREATE SCHEMA t21;
 SET search_path = t21, public;
 CREATE FUNCTION t21.log_since(mark bigint)
-RETURNS TABLE (cmd bigint, command_tag text, object_identity text,
-               top_level boolean, migration text, extension text, statement text)
+RETURNS TABLE (command_tag text, object_identity text, top_level boolean,
+               migration text, extension text, statement text)
 LANGUAGE sql AS $$
-    SELECT dense_rank() OVER (ORDER BY command_id), command_tag,
-           object_identity, top_level, migration, extension, statement
+    SELECT command_tag, object_identity, top_level, migration, extension, statement
       FROM migrate.ddl_log WHERE id > mark ORDER BY id
 $$;
 
@@ -97,7 +96,7 @@ SELECT * FROM log_since(:mark);
 SELECT coalesce(max(id), 0) AS mark FROM migrate.ddl_log \gset
 CREATE EXTENSION tsm_system_rows SCHEMA t21;
 DROP EXTENSION tsm_system_rows;
-SELECT cmd, command_tag, object_identity, top_level, extension,
+SELECT command_tag, object_identity, top_level, extension,
        regexp_replace(statement, E'\\s+', ' ', 'g') AS statement
   FROM log_since(:mark);
 SELECT bool_and(in_extension = (extension IS NOT NULL)) AS in_extension_matches
@@ -113,7 +112,7 @@ DO $do$ BEGIN EXECUTE 'CREATE INDEX migrated_note ON migrated (note)'; END $do$;
 $up$, $down$DROP TABLE migrated$down$);
 SELECT * FROM log_since(:mark);
 SELECT version FROM migrate.rollback();
-SELECT cmd, command_tag, object_identity, migration, statement
+SELECT command_tag, object_identity, migration, statement
   FROM log_since(:mark) WHERE command_tag = 'DROP TABLE';
 
 RESET search_path;

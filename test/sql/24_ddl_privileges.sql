@@ -21,9 +21,9 @@ DROP TABLE t24_dev.own_table;
 CREATE TABLE t24_locked.not_allowed (a int);
 -- it cannot read or change the log, nor call the drift functions
 SELECT count(*) FROM migrate.ddl_log;
-INSERT INTO migrate.ddl_log (id, command_id, at, role, session_role, txid, event,
-                             command_tag, in_extension, top_level, backend_pid)
-VALUES (0, 0, now(), 'x', 'x', '1', 'ddl_command_end', 'x', false, true, 0);
+INSERT INTO migrate.ddl_log (id, at, role, session_role, txid, command_tag, objects,
+                             in_extension, top_level, backend_pid)
+VALUES (0, now(), 'x', 'x', '1', 'x', '[]', false, true, 0);
 DELETE FROM migrate.ddl_log;
 SELECT count(*) FROM migrate.drift();
 SELECT * FROM migrate.capture('0001');

@@ -46,11 +46,10 @@ $node->safe_psql(
 });
 
 my $log_query = q{
-	SELECT string_agg(concat_ws('|', id, command_id, at, role, session_role, txid,
-	                            event, command_tag, object_type, schema_name,
-	                            object_identity, cascaded, md5(statement),
-	                            md5(definition), migration, extension, top_level,
-	                            backend_pid, application_name),
+	SELECT string_agg(concat_ws('|', id, at, role, session_role, txid, command_tag,
+	                            object_type, schema_name, object_identity,
+	                            md5(objects::text), md5(statement), migration,
+	                            extension, top_level, backend_pid, application_name),
 	                  E'\n' ORDER BY id)
 	  FROM migrate.ddl_log};
 my $drift_query = q{
