@@ -76,7 +76,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
-#include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
@@ -92,9 +92,13 @@ PG_FUNCTION_INFO_V1(migrate_sql_drop);
 #define HINT_STATEMENT_MAXLEN	200
 
 /*
- * Writes the row of one command.  Every value is a parameter, so that the
- * executor sets up no function call for it.
+ * The columns of migrate.ddl_log, in order: a row is appended directly
+ * (migrate_catalog_append), or, if a DBA changed the table, inserted by
+ * this query, which computes in_extension from extension.
  */
+#define LOG_COLUMNS		18
+#define LOG_IN_EXTENSION	12	/* the one column the query computes */
+
 static MigrateQuery insert_query = {
 	.sql =
 		"INSERT INTO migrate.ddl_log (id, at, role, session_role, txid,"
@@ -103,7 +107,7 @@ static MigrateQuery insert_query = {
 		"       top_level, backend_pid, application_name, client_addr)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 		"        $13 IS NOT NULL, $13, $14, $15, $16, $17)",
-	.nargs = 17,
+	.nargs = LOG_COLUMNS - 1,
 	.argtypes = {INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
 	INT4OID, TEXTOID, INETOID}
@@ -521,49 +525,72 @@ make_object(bool dropped, char *command_tag, char *object_type,
 }
 
 /*
- * Append "key": value (a JSON string or null) to "buf".
+ * Push "key": value (a string, or null) into a jsonb object being built.
  */
 static void
-json_field(StringInfo buf, const char *key, const char *value)
+push_field(JsonbParseState **state, const char *key, const char *value)
 {
-	appendStringInfo(buf, ", \"%s\": ", key);
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(state, WJB_KEY, &v);
 	if (value)
-		escape_json(buf, value);
+	{
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
 	else
-		appendStringInfoString(buf, "null");
+		v.type = jbvNull;
+	(void) pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+static void
+push_bool_field(JsonbParseState **state, const char *key, bool value)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(state, WJB_KEY, &v);
+	v.type = jbvBool;
+	v.val.boolean = value;
+	(void) pushJsonbValue(state, WJB_VALUE, &v);
 }
 
 /*
- * The objects column: a JSON array of the objects, in order.  cascaded
- * and definition are there only when they say something.
+ * The objects column: a jsonb array of the objects, in order, built
+ * directly rather than parsed from text.  cascaded and definition are
+ * there only when they say something.
  */
 static Datum
 objects_jsonb(List *objects)
 {
-	StringInfoData buf;
+	JsonbParseState *state = NULL;
+	JsonbValue *array;
 	ListCell   *lc;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '[');
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	foreach(lc, objects)
 	{
 		LogObject  *object = (LogObject *) lfirst(lc);
 
-		appendStringInfo(&buf, "%s{\"dropped\": %s",
-						 foreach_current_index(lc) > 0 ? ", " : "",
-						 object->dropped ? "true" : "false");
-		json_field(&buf, "command_tag", object->command_tag);
-		json_field(&buf, "object_type", object->object_type);
-		json_field(&buf, "schema_name", object->schema_name);
-		json_field(&buf, "object_identity", object->identity);
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		push_bool_field(&state, "dropped", object->dropped);
+		push_field(&state, "command_tag", object->command_tag);
+		push_field(&state, "object_type", object->object_type);
+		push_field(&state, "schema_name", object->schema_name);
+		push_field(&state, "object_identity", object->identity);
 		if (object->cascaded)
-			appendStringInfoString(&buf, ", \"cascaded\": true");
+			push_bool_field(&state, "cascaded", true);
 		if (object->definition)
-			json_field(&buf, "definition", object->definition);
-		appendStringInfoChar(&buf, '}');
+			push_field(&state, "definition", object->definition);
+		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
-	appendStringInfoChar(&buf, ']');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(array));
 }
 
 /*
@@ -596,9 +623,9 @@ main_object(List *objects, const char *command_tag)
 }
 
 static Datum
-text_datum(const char *s, char *null)
+text_datum(const char *s, bool *null)
 {
-	*null = s ? ' ' : 'n';
+	*null = (s == NULL);
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
@@ -640,9 +667,9 @@ name_datum(const char *s)
 }
 
 /*
- * Write the row of one command.  The caller is connected to SPI.  Strict
- * mode, if it waited for the command's objects to decide, refuses it now:
- * the objects are not temporary.
+ * Write the row of one command.  Strict mode, if it waited for the
+ * command's objects to decide, refuses it now: the objects are not
+ * temporary.
  */
 static void
 write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
@@ -653,9 +680,8 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	bool		top_level = false;
 	char	   *statement;
 	const char *extension = NULL;
-	Datum		values[17];
-	char		nulls[17];
-	bool		isnull;
+	Datum		values[LOG_COLUMNS];
+	bool		nulls[LOG_COLUMNS];
 
 	if (entry && entry->text_known)
 	{
@@ -671,7 +697,7 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	if (creating_extension && OidIsValid(CurrentExtensionObject))
 		extension = get_extension_name(CurrentExtensionObject);
 
-	memset(nulls, ' ', sizeof(nulls));
+	memset(nulls, false, sizeof(nulls));
 	values[0] = Int64GetDatum(nextval_internal(seqid, false));
 	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[2] = name_datum(GetUserNameFromId(GetUserId(), false));
@@ -684,13 +710,32 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	values[9] = objects_jsonb(objects);
 	values[10] = text_datum(statement, &nulls[10]);
 	values[11] = text_datum(migrate_current_migration(), &nulls[11]);
-	values[12] = text_datum(extension, &nulls[12]);
-	values[13] = BoolGetDatum(top_level);
-	values[14] = Int32GetDatum(MyProcPid);
-	values[15] = text_datum(application_name, &nulls[15]);
-	values[16] = client_addr(&isnull);
-	nulls[16] = isnull ? 'n' : ' ';
-	(void) migrate_catalog_exec(&insert_query, values, nulls, 0);
+	values[LOG_IN_EXTENSION] = BoolGetDatum(extension != NULL);
+	values[13] = text_datum(extension, &nulls[13]);
+	values[14] = BoolGetDatum(top_level);
+	values[15] = Int32GetDatum(MyProcPid);
+	values[16] = text_datum(application_name, &nulls[16]);
+	values[17] = client_addr(&nulls[17]);
+
+	if (!migrate_catalog_append("ddl_log", LOG_COLUMNS, values, nulls))
+	{
+		Datum		params[LOG_COLUMNS - 1];
+		char		pnulls[LOG_COLUMNS - 1];
+		int			i;
+		int			p = 0;
+
+		for (i = 0; i < LOG_COLUMNS; i++)
+		{
+			if (i == LOG_IN_EXTENSION)
+				continue;
+			params[p] = values[i];
+			pnulls[p] = nulls[i] ? 'n' : ' ';
+			p++;
+		}
+		migrate_spi_connect();
+		(void) migrate_catalog_exec(&insert_query, params, pnulls, 0);
+		SPI_finish();
+	}
 }
 
 /*
@@ -927,9 +972,7 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 		}
 	}
 
-	migrate_spi_connect();
 	write_command(trigdata, entry, seqid, objects);
-	SPI_finish();
 
 	pending_done(entry);
 	PG_RETURN_NULL();

@@ -329,6 +329,8 @@ extern int	migrate_catalog_exec(MigrateQuery *query, Datum *values,
 extern char *migrate_catalog_getstr(int row, int col);
 extern Datum migrate_catalog_getdatum(int row, int col, bool *isnull);
 extern void migrate_catalog_done(void);
+extern bool migrate_catalog_append(const char *relname, int natts,
+								   Datum *values, bool *nulls);
 extern char *migrate_current_user_name(void);
 
 /* in registry.c */

@@ -60,6 +60,32 @@ SELECT statement FROM migrate.ddl_log WHERE command_tag = 'CREATE USER MAPPING';
 RESET ROLE;
 REVOKE SELECT ON migrate.ddl_log FROM regress_t24_auditor;
 
+-- a DBA may add triggers (to forward DDL elsewhere) or indexes of any
+-- kind to the log: the rows are then written by the executor, and the
+-- triggers fire and the indexes hold them
+CREATE TABLE public.t24_forwarded (statement text);
+CREATE FUNCTION public.t24_forward() RETURNS trigger LANGUAGE plpgsql AS
+    $$BEGIN INSERT INTO public.t24_forwarded VALUES (NEW.statement); RETURN NEW; END$$;
+CREATE TRIGGER forward AFTER INSERT ON migrate.ddl_log
+    FOR EACH ROW EXECUTE FUNCTION public.t24_forward();
+CREATE INDEX ddl_log_lower_tag ON migrate.ddl_log (lower(command_tag))
+    WHERE object_identity IS NOT NULL;
+CREATE TABLE t24_dev.forwarded_ddl (a int);
+SELECT statement FROM public.t24_forwarded;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT object_identity FROM migrate.ddl_log
+ WHERE lower(command_tag) = 'create table' AND object_identity IS NOT NULL;
+SELECT object_identity FROM migrate.ddl_log
+ WHERE lower(command_tag) = 'create table' AND object_identity IS NOT NULL
+   AND object_identity LIKE 't24_dev.forwarded%';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+DROP TRIGGER forward ON migrate.ddl_log;
+DROP INDEX migrate.ddl_log_lower_tag;
+DROP TABLE public.t24_forwarded;
+DROP FUNCTION public.t24_forward();
+
 -- a hostile search_path: look-alike tables, sequences and functions do
 -- not receive the rows
 CREATE SCHEMA t24_evil;
