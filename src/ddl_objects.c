@@ -348,6 +348,18 @@ object_name_temporary(ObjectType objtype, Node *object)
 }
 
 /*
+ * The target of an ALTER ... RENAME, SET SCHEMA or OWNER TO: a relation,
+ * or an object named otherwise.
+ */
+static bool
+target_temporary(RangeVar *relation, ObjectType objtype, Node *object)
+{
+	if (relation)
+		return relation_temporary(relation, false);
+	return object_name_temporary(objtype, object);
+}
+
+/*
  * Raw tree walker: true at the first temporary relation a query reads (a
  * view on one is a temporary view).
  */
@@ -414,29 +426,17 @@ migrate_ddl_names_temporary(Node *parsetree)
 		case T_CreateStatsStmt:
 			return any_relation_temporary(((CreateStatsStmt *) parsetree)->relations);
 		case T_RenameStmt:
-			{
-				RenameStmt *rs = (RenameStmt *) parsetree;
-
-				if (rs->relation)
-					return relation_temporary(rs->relation, false);
-				return object_name_temporary(rs->renameType, rs->object);
-			}
+			return target_temporary(((RenameStmt *) parsetree)->relation,
+									((RenameStmt *) parsetree)->renameType,
+									((RenameStmt *) parsetree)->object);
 		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) parsetree;
-
-				if (as->relation)
-					return relation_temporary(as->relation, false);
-				return object_name_temporary(as->objectType, as->object);
-			}
+			return target_temporary(((AlterObjectSchemaStmt *) parsetree)->relation,
+									((AlterObjectSchemaStmt *) parsetree)->objectType,
+									((AlterObjectSchemaStmt *) parsetree)->object);
 		case T_AlterOwnerStmt:
-			{
-				AlterOwnerStmt *ao = (AlterOwnerStmt *) parsetree;
-
-				if (ao->relation)
-					return relation_temporary(ao->relation, false);
-				return object_name_temporary(ao->objectType, ao->object);
-			}
+			return target_temporary(((AlterOwnerStmt *) parsetree)->relation,
+									((AlterOwnerStmt *) parsetree)->objectType,
+									((AlterOwnerStmt *) parsetree)->object);
 		case T_CommentStmt:
 			return object_name_temporary(((CommentStmt *) parsetree)->objtype,
 										 ((CommentStmt *) parsetree)->object);

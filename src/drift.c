@@ -742,14 +742,6 @@ build_capture(Capture *cap, List *commands)
 	cap->down = down.data;
 }
 
-static char *
-text_arg_or_null(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_ARGISNULL(argno))
-		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
-
 /*
  * capture(version, name) returns (version, name, statements, up, down)
  *
@@ -770,8 +762,8 @@ migrate_capture(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {false, false, false, false, false};
 
 	memset(&cap, 0, sizeof(cap));
-	cap.version = text_arg_or_null(fcinfo, 0);
-	cap.name = text_arg_or_null(fcinfo, 1);
+	cap.version = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	cap.name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	migrate_check_version(cap.version, "version");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");

@@ -32,7 +32,13 @@ CREATE FUNCTION t23_util.schema_of() RETURNS text LANGUAGE sql AS $$
         SELECT 'function ' || oid::regprocedure || ' ' || prosrc FROM pg_proc WHERE pronamespace = 't23'::regnamespace
         UNION ALL
         SELECT 'type ' || typname || ' ' || typtype::text FROM pg_type
-         WHERE typnamespace = 't23'::regnamespace AND typtype IN ('e', 'd')) s(d)
+         WHERE typnamespace = 't23'::regnamespace AND typtype IN ('e', 'd')
+        UNION ALL
+        SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger
+         WHERE NOT tgisinternal
+           AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 't23'::regnamespace)
+        UNION ALL
+        SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname LIKE 't23%') s(d)
 $$;
 
 SELECT command_tag, object_identity FROM migrate.drift();
@@ -112,12 +118,30 @@ SELECT t23_util.schema_of() = :'after_drops' AS up_drops_again;
 CREATE TABLE extra (a int);
 COMMENT ON TABLE notes IS 'notes of the team';
 ALTER TABLE notes ALTER COLUMN content SET NOT NULL;
+ALTER TABLE notes ADD CHECK (id > 0);
 DROP SEQUENCE note_numbers;
 CREATE TABLE IF NOT EXISTS extra (a int);
 SET client_min_messages = notice;
 SELECT version, statements, down FROM migrate.capture('0005');
 SET client_min_messages = warning;
 SELECT reversible FROM migrate.status WHERE version = '0005';
+
+-- more inverses: a replaced trigger, renamed functions and schemas, a
+-- schema created with elements
+SELECT t23_util.schema_of() AS before_more \gset
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER notes_touch BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE OR REPLACE TRIGGER notes_touch BEFORE UPDATE ON notes
+    FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER FUNCTION touch() RENAME TO touch_row;
+CREATE SCHEMA t23_extra CREATE TABLE kept (a int) CREATE VIEW kept_view AS SELECT a FROM kept;
+ALTER SCHEMA t23_extra RENAME TO t23_more;
+SELECT t23_util.schema_of() AS after_more \gset
+SELECT version, statements, down FROM migrate.capture('0005.1');
+SELECT version FROM migrate.rollback();
+SELECT t23_util.schema_of() = :'before_more' AS down_restores;
+SELECT version FROM migrate.latest();
+SELECT t23_util.schema_of() = :'after_more' AS up_remakes;
 
 -- if no statement has a known inverse, the migration is irreversible
 GRANT SELECT ON notes TO PUBLIC;
