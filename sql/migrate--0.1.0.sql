@@ -172,12 +172,72 @@ INSERT INTO migrate.state DEFAULT VALUES;
 COMMENT ON TABLE migrate.state IS
 'one row: a counter that makes concurrent migrate calls fail cleanly at REPEATABLE READ and SERIALIZABLE';
 
--- pg_dump dumps the contents of the registry, the applied set and the
--- history, and the history's sequence position.
+--
+-- DDL history: one row per DDL command run in the database, written by
+-- the event triggers at the end of this script.  The statements can hold
+-- secrets (user mapping options, passwords in connection strings): the
+-- log is readable only by the extension's owner, who may grant SELECT on
+-- it to an auditor.  Every DDL statement pays for its row, so the table
+-- has no CHECK constraint and no generated column (each costs an
+-- expression set up per row): only migrate's C code writes it, with the
+-- values it checked.
+--
+CREATE SEQUENCE migrate.ddl_log_id_seq;
+
+CREATE TABLE migrate.ddl_log (
+    id              pg_catalog.int8 NOT NULL,
+    at              pg_catalog.timestamptz NOT NULL,
+    role            pg_catalog.name NOT NULL,
+    session_role    pg_catalog.name NOT NULL,
+    txid            pg_catalog.xid8 NOT NULL,
+    command_tag     pg_catalog.text NOT NULL,
+    object_type     pg_catalog.text,
+    schema_name     pg_catalog.text,
+    object_identity pg_catalog.text,
+    objects         pg_catalog.jsonb NOT NULL,
+    statement       pg_catalog.text,
+    migration       pg_catalog.text,
+    in_extension    pg_catalog.bool NOT NULL,
+    extension       pg_catalog.text,
+    top_level       pg_catalog.bool NOT NULL,
+    backend_pid     pg_catalog.int4 NOT NULL,
+    application_name pg_catalog.text,
+    client_addr     pg_catalog.inet,
+    CONSTRAINT ddl_log_pkey PRIMARY KEY (id)
+);
+
+ALTER SEQUENCE migrate.ddl_log_id_seq OWNED BY migrate.ddl_log.id;
+
+-- drift() and prune_ddl_log() look rows up by time; BRIN costs the DDL
+-- being recorded next to nothing
+CREATE INDEX ddl_log_at_idx ON migrate.ddl_log USING brin (at);
+
+COMMENT ON TABLE migrate.ddl_log IS
+'DDL history: one row per DDL command, with the statement''s own text, the objects it created, altered or dropped, who ran it, and the migration it ran in (NULL outside migrations)';
+
+COMMENT ON COLUMN migrate.ddl_log.command_tag IS
+'the command, as PostgreSQL names it (CREATE TABLE, ALTER TABLE, DROP INDEX, ...)';
+COMMENT ON COLUMN migrate.ddl_log.object_identity IS
+'the object the command is about (object_type, schema_name too); NULL when it changed nothing or names no single object (GRANT)';
+COMMENT ON COLUMN migrate.ddl_log.objects IS
+'every object the command dropped, created or altered, in order: dropped, command_tag, object_type, schema_name, object_identity, cascaded (dropped with an object it depends on), definition (SQL that recreates an index, view, function, trigger or constraint as it was before the command dropped or replaced it)';
+COMMENT ON COLUMN migrate.ddl_log.statement IS
+'the text of the statement that ran, not the whole string the client sent; for DDL in a function, procedure or DO block, the statement inside it';
+COMMENT ON COLUMN migrate.ddl_log.migration IS
+'the version of the migration the statement ran in, NULL outside migrations';
+COMMENT ON COLUMN migrate.ddl_log.extension IS
+'the extension whose CREATE or ALTER EXTENSION script ran the statement';
+COMMENT ON COLUMN migrate.ddl_log.top_level IS
+'the client sent the statement itself (false: a function, procedure, DO block or extension script ran it)';
+
+-- pg_dump dumps the contents of the registry, the applied set, the
+-- history and the DDL history, and their sequences' positions.
 SELECT pg_catalog.pg_extension_config_dump('migrate.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.applied', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.history', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log_id_seq', '');
 
 --
 -- Status: one row per registered or applied migration, in version order.
@@ -383,6 +443,40 @@ COMMENT ON FUNCTION migrate.export_all(pg_catalog.text) IS
 'every registered migration as a file (file name and contents), in version order: format sql or knex';
 
 --
+-- DDL history and control.  drift() and capture() read the log as its
+-- owner (catalog.c); they and prune_ddl_log() are not open to PUBLIC.
+--
+CREATE FUNCTION migrate.drift()
+RETURNS SETOF migrate.ddl_log
+AS 'MODULE_PATHNAME', 'migrate_drift'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.drift() IS
+'DDL recorded outside migrations since migrate last applied, reverted or captured a migration, in order';
+
+CREATE FUNCTION migrate.capture(version pg_catalog.text, name pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT statements pg_catalog.int4, OUT up pg_catalog.text, OUT down pg_catalog.text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'migrate_capture'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.capture(pg_catalog.text, pg_catalog.text) IS
+'register the drift as a migration marked applied, with a generated down script where the inverse of each statement is known';
+
+CREATE FUNCTION migrate.prune_ddl_log(older_than pg_catalog.interval,
+    keep_drift pg_catalog.bool DEFAULT true)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_prune_ddl_log'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.prune_ddl_log(pg_catalog.interval, pg_catalog.bool) IS
+'delete DDL history older than the given age, except (by default) the current drift; returns the number of rows deleted';
+
+--
 -- Privileges.  Functions that change state are not executable by PUBLIC:
 -- a DBA grants them to a deploy role (see the README).  The tables are
 -- readable and writable only by the extension's owner; the functions
@@ -575,3 +669,57 @@ REVOKE ALL ON FUNCTION migrate.baseline(pg_catalog.text, pg_catalog.text) FROM P
 -- schema() shows what the catalogs show to everyone and stays open.
 REVOKE ALL ON FUNCTION migrate.export(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text) FROM PUBLIC;
+
+-- DDL history: the log and drift() show statements, which can hold
+-- secrets; capture() and prune_ddl_log() change state.
+REVOKE ALL ON FUNCTION migrate.drift() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.capture(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.prune_ddl_log(pg_catalog.interval, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON TABLE migrate.ddl_log FROM PUBLIC;
+
+--
+-- The event triggers of DDL history, created last so that they do not
+-- fire for this script.  Their functions run for every role's DDL; they
+-- do not pin search_path because they look up the names in the DDL
+-- statement as the statement itself does, with the caller's search_path;
+-- their own queries run as the extension's owner with a pinned one.
+-- ENABLE ALWAYS: session_replication_role = replica does not skip them.
+--
+CREATE FUNCTION migrate.ddl_command_start()
+RETURNS pg_catalog.event_trigger
+AS 'MODULE_PATHNAME', 'migrate_ddl_command_start'
+LANGUAGE C;
+
+COMMENT ON FUNCTION migrate.ddl_command_start() IS
+'event trigger function: strict mode, and what DDL history must know before a DDL command runs';
+
+CREATE FUNCTION migrate.sql_drop()
+RETURNS pg_catalog.event_trigger
+AS 'MODULE_PATHNAME', 'migrate_sql_drop'
+LANGUAGE C;
+
+COMMENT ON FUNCTION migrate.sql_drop() IS
+'event trigger function: what DDL history records of the objects a DDL command dropped';
+
+CREATE FUNCTION migrate.ddl_command_end()
+RETURNS pg_catalog.event_trigger
+AS 'MODULE_PATHNAME', 'migrate_ddl_command_end'
+LANGUAGE C;
+
+COMMENT ON FUNCTION migrate.ddl_command_end() IS
+'event trigger function: records a DDL command in migrate.ddl_log';
+
+REVOKE ALL ON FUNCTION migrate.ddl_command_start() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.sql_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.ddl_command_end() FROM PUBLIC;
+
+CREATE EVENT TRIGGER migrate_ddl_command_start ON ddl_command_start
+    EXECUTE FUNCTION migrate.ddl_command_start();
+CREATE EVENT TRIGGER migrate_sql_drop ON sql_drop
+    EXECUTE FUNCTION migrate.sql_drop();
+CREATE EVENT TRIGGER migrate_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION migrate.ddl_command_end();
+
+ALTER EVENT TRIGGER migrate_ddl_command_start ENABLE ALWAYS;
+ALTER EVENT TRIGGER migrate_sql_drop ENABLE ALWAYS;
+ALTER EVENT TRIGGER migrate_ddl_command_end ENABLE ALWAYS;

@@ -21,6 +21,11 @@
  *
  * The caller must be connected to SPI.
  *
+ * One exception, for DDL history, which writes a row for every DDL
+ * statement run in the database: migrate_catalog_append() appends a row
+ * without SQL and without the executor, while the table is as the
+ * extension made it.
+ *
  * IDENTIFICATION
  *	  src/catalog.c
  *
@@ -28,6 +33,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
@@ -35,6 +43,8 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "migrate.h"
@@ -136,6 +146,95 @@ migrate_catalog_exec(MigrateQuery *query, Datum *values, const char *nulls,
 	/* SPI leaves its procedure context current; go back to the caller's */
 	MemoryContextSwitchTo(oldcontext);
 	return ret;
+}
+
+/*
+ * True if table "rel" is as the extension made it, with "natts" columns,
+ * and a row with these nulls fits its NOT NULL columns: nothing a direct
+ * append would skip (triggers, row security, constraints, generated
+ * columns) was added to it.
+ */
+static bool
+plain_table(Relation rel, int natts, const bool *nulls)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	if (desc->natts != natts || rel->trigdesc != NULL ||
+		rel->rd_rel->relrowsecurity)
+		return false;
+	if (desc->constr &&
+		(desc->constr->num_check > 0 || desc->constr->has_generated_stored))
+		return false;
+	for (i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || (att->attnotnull && nulls[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True if the table's indexes are plain: no expressions, predicates,
+ * exclusion constraints or deferred uniqueness.
+ */
+static bool
+plain_indexes(CatalogIndexState indstate)
+{
+	int			i;
+
+	for (i = 0; i < indstate->ri_NumIndices; i++)
+	{
+		IndexInfo  *ii = indstate->ri_IndexRelationInfo[i];
+
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL ||
+			ii->ii_ExclusionOps != NULL ||
+			!indstate->ri_IndexRelationDescs[i]->rd_index->indimmediate)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Append a row to migrate's table "relname" without SQL: the hot path of
+ * DDL history, where an INSERT through SPI would cost as much as the rest
+ * of its work.  No name is looked up with the caller's search_path and no
+ * privilege is checked, so it needs no owner mode.  "values" and "nulls"
+ * are in the table's column order, "natts" columns.
+ *
+ * It writes only while the table is as the extension made it.  If a DBA
+ * gave it triggers, row security, constraints, or indexes that are not
+ * plain, it returns false without writing, and the caller writes through
+ * migrate_catalog_exec() so that they apply.
+ */
+bool
+migrate_catalog_append(const char *relname, int natts, Datum *values,
+					   bool *nulls)
+{
+	Oid			nspid = get_namespace_oid(MIGRATE_SCHEMA, false);
+	Relation	rel;
+	bool		appended = false;
+
+	rel = table_open(get_relname_relid(relname, nspid), RowExclusiveLock);
+	if (plain_table(rel, natts, nulls))
+	{
+		CatalogIndexState indstate = CatalogOpenIndexes(rel);
+
+		if (plain_indexes(indstate))
+		{
+			HeapTuple	tuple = heap_form_tuple(RelationGetDescr(rel),
+												values, nulls);
+
+			CatalogTupleInsertWithInfo(rel, tuple, indstate);
+			heap_freetuple(tuple);
+			appended = true;
+		}
+		CatalogCloseIndexes(indstate);
+	}
+	table_close(rel, RowExclusiveLock);
+	return appended;
 }
 
 /*

@@ -5,10 +5,12 @@
  *
  * migrate stores database migrations in tables of schema "migrate" and
  * runs them inside the server.  This file only loads the module: it
- * defines the migrate.* settings.  The engine is in the other files:
- * script.c splits scripts, registry.c registers them, runner.c runs one
- * migration step, commands.c plans and runs whole calls, lock.c
- * serialises them and catalog.c reads and writes migrate's tables.
+ * defines the migrate.* settings and installs DDL history's hooks.  The
+ * engine is in the other files: script.c splits scripts, registry.c
+ * registers them, runner.c runs one migration step, commands.c plans and
+ * runs whole calls, lock.c serialises them and catalog.c reads and writes
+ * migrate's tables.  DDL history is in ddl_log.c, ddl_statement.c,
+ * ddl_objects.c and drift.c.
  *
  * IDENTIFICATION
  *	  src/migrate.c
@@ -35,6 +37,9 @@ int			migrate_lock_retries = 0;
 
 /* migrate.environment: where this database runs, for environments => */
 char	   *migrate_environment = NULL;
+
+/* migrate.strict: DDL only inside migrations */
+bool		migrate_strict = false;
 
 void		_PG_init(void);
 
@@ -87,6 +92,18 @@ define_settings(void)
 							   0,
 							   NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("migrate.strict",
+							 "Allow DDL only inside migrations.",
+							 "When on, a DDL statement run outside a migration fails "
+							 "with an error that says how to apply it as a migration. "
+							 "Temporary objects, extension scripts and restores by "
+							 "pg_restore or psql are exempt.",
+							 &migrate_strict,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	migrate_reserve_guc_prefix("migrate");
 }
 
@@ -97,4 +114,5 @@ void
 _PG_init(void)
 {
 	define_settings();
+	migrate_ddl_init();
 }

@@ -19,6 +19,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
 #include "utils/timestamp.h"
@@ -67,6 +68,30 @@
 #define migrate_sql_pg14(newer, older)	newer
 #else
 #define migrate_sql_pg14(newer, older)	older
+#endif
+
+/* ProcessUtility_hook's parameters: 14 added readOnlyTree. */
+#if PG_VERSION_NUM >= 140000
+#define MIGRATE_UTILITY_HOOK_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define MIGRATE_UTILITY_HOOK_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+#else
+#define MIGRATE_UTILITY_HOOK_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define MIGRATE_UTILITY_HOOK_ARGS \
+	pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
+/* CREATE OR REPLACE TRIGGER came in 14. */
+#if PG_VERSION_NUM >= 140000
+#define migrate_trigger_replace(stmt)	((stmt)->replace)
+#else
+#define migrate_trigger_replace(stmt)	false
 #endif
 
 /* The extension's schema. */
@@ -195,7 +220,7 @@ typedef struct MigrateQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[16];
+	Oid			argtypes[20];
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
 
@@ -247,6 +272,19 @@ typedef struct MigrateSections
 	const char *problem;		/* why the file cannot be loaded, or NULL */
 } MigrateSections;
 
+/*
+ * The SQL that recreates an object as it was before a command changed or
+ * dropped it (ddl_objects.c).
+ */
+typedef struct MigrateDefinition
+{
+	Oid			classid;
+	Oid			objid;
+	char	   *sql;
+	int			natts;			/* a replaced view's number of columns */
+	char	   *sql_if_grown;	/* for a view that gained columns */
+} MigrateDefinition;
+
 /* Work to run in a subtransaction (runner.c). */
 typedef void (*MigrateWork) (void *arg);
 
@@ -256,6 +294,7 @@ extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
 
 extern char *migrate_environment;
+extern bool migrate_strict;
 
 /* in version.c */
 extern void migrate_check_version(const char *version, const char *argname);
@@ -269,6 +308,9 @@ extern MigrateScript *migrate_parse_script(const char *version,
 										   bool registering);
 extern char *migrate_statement_text(const MigrateScript *script, int i);
 extern char *migrate_statement_first_line(const MigrateScript *script, int i);
+extern void migrate_statement_bounds(const char *text, int textlen,
+									 int location, int len,
+									 int *start, int *end);
 extern bool migrate_script_is_blank(const char *text);
 extern RangeVar *migrate_statement_relation(Node *stmt);
 
@@ -287,6 +329,8 @@ extern int	migrate_catalog_exec(MigrateQuery *query, Datum *values,
 extern char *migrate_catalog_getstr(int row, int col);
 extern Datum migrate_catalog_getdatum(int row, int col, bool *isnull);
 extern void migrate_catalog_done(void);
+extern bool migrate_catalog_append(const char *relname, int natts,
+								   Datum *values, bool *nulls);
 extern char *migrate_current_user_name(void);
 
 /* in registry.c */
@@ -377,5 +421,23 @@ extern void migrate_call_end(void);
 extern void migrate_spi_connect(void);
 extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
 												TupleDesc *tupdesc);
+
+/* in ddl_statement.c */
+extern void migrate_ddl_statement_init(void);
+extern bool migrate_ddl_statement_hooked(Node *parsetree);
+extern bool migrate_ddl_statement_running(void);
+extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
+
+/* in ddl_objects.c */
+extern bool migrate_ddl_names_temporary(Node *parsetree);
+extern bool migrate_ddl_object_temporary(Oid classid, Oid objid);
+extern bool migrate_ddl_grant_temporary(ObjectType objtype, List *objects);
+extern int	migrate_ddl_relation_columns(Oid relid);
+extern List *migrate_ddl_definitions_before(Node *parsetree,
+											MemoryContext resultcxt);
+extern bool migrate_ddl_try(MigrateWork work, void *arg);
+
+/* in ddl_log.c */
+extern void migrate_ddl_init(void);
 
 #endif							/* MIGRATE_H */

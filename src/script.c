@@ -534,12 +534,11 @@ migrate_parse_script(const char *version, const char *direction,
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 		MigrateStatement *st = &script->statements[n];
-		int			start = Max(raw->stmt_location, 0);
-		int			end = raw->stmt_len > 0 ? start + raw->stmt_len : textlen;
+		int			start;
+		int			end;
 
-		start = skip_blanks_and_comments(text, start, end);
-		while (end > start && is_blank(text[end - 1]))
-			end--;
+		migrate_statement_bounds(text, textlen, raw->stmt_location,
+								 raw->stmt_len, &start, &end);
 
 		/* lines are counted incrementally: statements come in order */
 		line += count_newlines(text, lineoffset, start);
@@ -560,6 +559,26 @@ migrate_parse_script(const char *version, const char *direction,
 	script->nstatements = n;
 
 	return script;
+}
+
+/*
+ * Narrow a statement's span as the parser reports it (byte offset
+ * "location", "len" bytes, 0 meaning to the end of "text") to its first
+ * token and its last non-blank byte: the span starts just after the
+ * previous semicolon, with the blanks and comments in between.
+ */
+void
+migrate_statement_bounds(const char *text, int textlen, int location, int len,
+						 int *start, int *end)
+{
+	int			s = Min(Max(location, 0), textlen);
+	int			e = len > 0 ? Min(s + len, textlen) : textlen;
+
+	s = skip_blanks_and_comments(text, s, e);
+	while (e > s && is_blank(text[e - 1]))
+		e--;
+	*start = s;
+	*end = e;
 }
 
 /*
