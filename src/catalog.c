@@ -37,6 +37,7 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -160,8 +161,8 @@ plain_table(Relation rel, int natts, const bool *nulls)
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			i;
 
-	if (desc->natts != natts || rel->trigdesc != NULL ||
-		rel->rd_rel->relrowsecurity)
+	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != natts ||
+		rel->trigdesc != NULL || rel->rd_rel->relrowsecurity)
 		return false;
 	if (desc->constr &&
 		(desc->constr->num_check > 0 || desc->constr->has_generated_stored))
