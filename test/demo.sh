@@ -3,7 +3,8 @@
 #
 # Installs what it needs (as root, on Debian), builds and installs migrate,
 # starts a temporary PostgreSQL cluster as an unprivileged user, registers
-# example migrations, applies them with migrate.latest(), shows the status,
+# example migrations, applies them with migrate.latest(), shows the status
+# and the DDL history, turns DDL made outside migrations into a migration,
 # shows what a failing migration reports, rolls back, and removes the
 # cluster again.
 set -euo pipefail
@@ -48,6 +49,13 @@ SELECT * FROM migrate.latest();
 SELECT version, name, state, batch, applied_by, reversible FROM migrate.status;
 SELECT migrate.current_version();
 
+-- every DDL statement is recorded, with the migration it ran in; DDL made
+-- outside migrations is drift, which capture() turns into a migration
+SELECT command_tag, object_identity, migration FROM migrate.ddl_log ORDER BY id;
+CREATE INDEX notes_body ON notes (body);
+SELECT command_tag, statement FROM migrate.drift();
+SELECT version, up, down FROM migrate.capture('0003.1', name => 'hot fix: index on body');
+
 -- a migration that fails: one error naming migration, statement and line;
 -- nothing of the call stays applied
 SELECT migrate.add('0004', $$
@@ -60,10 +68,11 @@ SELECT version, state FROM migrate.status;
 -- registration refuses what can never run, before anything runs
 SELECT migrate.add('0005', E'BEGIN;\nCREATE TABLE tags (id int);\nCOMMIT;');
 
--- revert the last batch, newest first, with the down scripts recorded
--- when the migrations were applied
+-- revert the last batch (the captured hot fix), then everything, newest
+-- first, with the down scripts recorded when the migrations were applied
 SELECT migrate.remove('0004');
 SELECT * FROM migrate.rollback();
+SELECT * FROM migrate.rollback("all" => true);
 SELECT version, name, state FROM migrate.status;
 SELECT version, action, batch, role, started_at FROM migrate.history ORDER BY id;
 SQL
