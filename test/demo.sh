@@ -12,16 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-ensure_packages
-ensure_test_user
-build_and_install
+throwaway_cluster demo
 
-DIR=$(mktemp -d /tmp/migrate-demo.XXXXXX)
-chmod 755 "$DIR"
-start_cluster "$DIR"
-trap 'stop_cluster "$DIR"; rm -rf "$DIR"' EXIT
-
-log "a throwaway cluster is running in $DIR; here is migrate at work"
+log "a throwaway cluster is running in $WORK; here is migrate at work"
 psql -X -e -v ON_ERROR_STOP=0 -d postgres <<'SQL'
 CREATE EXTENSION migrate;
 

@@ -84,3 +84,19 @@ stop_cluster() {
     local dir=$1
     as_test_user "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# throwaway_cluster NAME [postgres -c settings...]: install and build what
+# a demo or benchmark needs, then start a cluster in a new directory
+# $WORK (/tmp/migrate-NAME.XXXXXX), stopped and removed when the script
+# exits.
+throwaway_cluster() {
+    local name=$1; shift
+    ensure_packages
+    ensure_test_user
+    build_and_install
+    WORK=$(mktemp -d "/tmp/migrate-$name.XXXXXX")
+    chmod 755 "$WORK"
+    if [ "$(id -u)" = 0 ]; then chown "$MIGRATE_TEST_USER" "$WORK"; fi
+    start_cluster "$WORK/cluster" "$@"
+    trap 'stop_cluster "$WORK/cluster"; rm -rf "$WORK"' EXIT
+}

@@ -22,15 +22,7 @@ cd "$(dirname "$0")/../.."
 TABLES=${TABLES:-1000}
 ROUNDS=${ROUNDS:-15}
 
-ensure_packages
-ensure_test_user
-build_and_install
-
-WORK=$(mktemp -d /tmp/migrate-bench.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown "$MIGRATE_TEST_USER" "$WORK"
-start_cluster "$WORK/cluster"
-trap 'stop_cluster "$WORK/cluster"; rm -rf "$WORK"' EXIT
+throwaway_cluster bench
 
 psql_as() { as_test_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" CPU_OUT="$WORK/cpu.out" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 

@@ -17,14 +17,8 @@ ROUNDS=${ROUNDS:-3}
 SIZES=${SIZES:-"100 1000"}
 STATUS_N=${STATUS_N:-10000}
 
-ensure_packages
-ensure_test_user
-build_and_install
-
-OUT=$(mktemp -d /tmp/migrate-bench.XXXXXX)
-chmod 755 "$OUT"
-start_cluster "$OUT/cluster" "fsync = on" "shared_buffers = 256MB" "max_wal_size = 4GB"
-trap 'stop_cluster "$OUT/cluster"; rm -rf "$OUT"' EXIT
+throwaway_cluster bench "fsync = on" "shared_buffers = 256MB" "max_wal_size = 4GB"
+OUT=$WORK
 
 export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }

@@ -17,15 +17,7 @@ cd "$(dirname "$0")/../.."
 . test/lib.sh
 
 N=${1:-1000}
-ensure_packages
-ensure_test_user
-build_and_install
-
-WORK=$(mktemp -d /tmp/migrate-bench.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown "$MIGRATE_TEST_USER" "$WORK"
-start_cluster "$WORK/cluster"
-trap 'stop_cluster "$WORK/cluster"; rm -rf "$WORK"' EXIT
+throwaway_cluster bench
 
 DIR=$WORK/migrations
 mkdir -p "$DIR"

@@ -22,16 +22,8 @@ cd "$(dirname "$0")/../.."
 TABLES=${TABLES:-10000}
 ROUNDS=${ROUNDS:-5}
 
-ensure_packages
-ensure_test_user
-build_and_install
-
-WORK=$(mktemp -d /tmp/migrate-bench.XXXXXX)
-chmod 755 "$WORK"
-# pg_dump takes a lock on every table, in one transaction
-start_cluster "$WORK/cluster" "max_locks_per_transaction = 1024" \
+throwaway_cluster bench "max_locks_per_transaction = 1024" \
     "shared_buffers = 128MB"
-trap 'stop_cluster "$WORK/cluster"; rm -rf "$WORK"' EXIT
 export PATH="$PG_BINDIR:$PATH"
 
 log "creating $TABLES tables, each with a primary key, an index and a foreign key"
