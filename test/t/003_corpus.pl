@@ -28,12 +28,7 @@ use FindBin;
 use lib $FindBin::RealBin;
 use MigrateCorpus;
 
-my $corpus = corpus_dir();
-if (!defined $corpus)
-{
-	plan skip_all =>
-	  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
-}
+my $corpus = require_corpus();
 
 my $node = PostgreSQL::Test::Cluster->new('corpus');
 $node->init;

@@ -54,9 +54,7 @@ sub register_history
 
 SKIP:
 {
-	skip 'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)',
-	  8
-	  unless defined corpus_dir();
+	skip $MigrateCorpus::SKIP_MESSAGE, 8 unless defined corpus_dir();
 
 	foreach my $name ('crates-io', 'hatchet')
 	{

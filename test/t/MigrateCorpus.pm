@@ -12,14 +12,27 @@ package MigrateCorpus;
 use strict;
 use warnings;
 use Exporter 'import';
+use Test::More ();
 
-our @EXPORT = qw(corpus_dir read_order history add_call);
+our @EXPORT = qw(corpus_dir require_corpus read_order history add_call);
+
+# Why a test that needs the corpus skips without it.
+our $SKIP_MESSAGE =
+  'the corpus of real migration histories is not available (set MIGRATE_CORPUS to ../shared/corpus)';
 
 # The corpus directory, or undef when it is not available.
 sub corpus_dir
 {
 	my $dir = $ENV{MIGRATE_CORPUS} // '';
 	return ($dir ne '' && -d $dir) ? $dir : undef;
+}
+
+# The corpus directory; the whole test is skipped, saying why, without it.
+sub require_corpus
+{
+	my $dir = corpus_dir();
+	Test::More::plan(skip_all => $SKIP_MESSAGE) unless defined $dir;
+	return $dir;
 }
 
 sub slurp
