@@ -205,13 +205,19 @@ migrate_run(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		bool		zero;
-		bytea	   *target = migrate_target_key(to, &zero);
+		bytea	   *target;
 		List	   *reverts = NIL;
 		List	   *applies = NIL;
 		MigratePlanEntry *highest;
 		int			batch;
 		ListCell   *lc;
 
+		/*
+		 * Plan in a transaction that starts after the lock is held: at
+		 * REPEATABLE READ the CALL's own snapshot may predate another run.
+		 */
+		commit_and_continue();
+		target = migrate_target_key(to, &zero);
 		if (to)
 			reverts = migrate_plan_reverts(false, target, true);
 		if (!zero)
