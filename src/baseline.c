@@ -132,8 +132,7 @@ baseline_down(const SchemaResult *schema)
 Datum
 migrate_baseline(PG_FUNCTION_ARGS)
 {
-	char	   *version = PG_ARGISNULL(0) ? NULL :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	char	   *name = PG_ARGISNULL(1) ? "baseline" :
 		text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Datum		arg;

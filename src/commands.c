@@ -154,12 +154,9 @@ return_results(FunctionCallInfo fcinfo, List *results)
 		MigrateStepResult *r = (MigrateStepResult *) lfirst(lc);
 		Datum		values[4];
 		bool		nulls[4] = {false, r->name == NULL, false, false};
-		Interval   *duration = palloc0(sizeof(Interval));
-
-		duration->time = r->duration_us;
 		values[0] = CStringGetTextDatum(r->version);
 		values[1] = r->name ? CStringGetTextDatum(r->name) : (Datum) 0;
-		values[2] = IntervalPGetDatum(duration);
+		values[2] = migrate_interval_datum(r->duration_us);
 		values[3] = Int32GetDatum(r->statements);
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
@@ -283,17 +280,6 @@ revert_plan(List *plan)
 }
 
 /*
- * The text argument "argno", or NULL.
- */
-static char *
-text_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_ARGISNULL(argno))
-		return NULL;
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
-
-/*
  * latest(dry_run boolean, to text) returns setof (version, name,
  *		duration, statements)
  *
@@ -304,7 +290,7 @@ Datum
 migrate_latest(PG_FUNCTION_ARGS)
 {
 	bool		dry_run = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	char	   *to = text_arg(fcinfo, 1);
+	char	   *to = migrate_text_arg(fcinfo, 1);
 	bytea	   *upto;
 	bool		zero;
 	List	   *plan;
@@ -400,7 +386,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 Datum
 migrate_up(PG_FUNCTION_ARGS)
 {
-	char	   *version = text_arg(fcinfo, 0);
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	List	   *results = NIL;
 
 	if (version)
@@ -435,7 +421,7 @@ migrate_up(PG_FUNCTION_ARGS)
 Datum
 migrate_down(PG_FUNCTION_ARGS)
 {
-	char	   *version = text_arg(fcinfo, 0);
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	MigrateVersionInfo info;
 	List	   *results = NIL;
 
@@ -494,7 +480,7 @@ Datum
 migrate_rollback(PG_FUNCTION_ARGS)
 {
 	bool		all = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	char	   *to = text_arg(fcinfo, 1);
+	char	   *to = migrate_text_arg(fcinfo, 1);
 	bytea	   *above;
 	bool		zero;
 	List	   *plan;
@@ -529,8 +515,7 @@ migrate_rollback(PG_FUNCTION_ARGS)
 Datum
 migrate_forget(PG_FUNCTION_ARGS)
 {
-	char	   *version = PG_ARGISNULL(0) ? NULL :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	Datum		values[2];
 
 	migrate_check_version(version, "version");

@@ -762,8 +762,8 @@ migrate_capture(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {false, false, false, false, false};
 
 	memset(&cap, 0, sizeof(cap));
-	cap.version = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	cap.name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	cap.version = migrate_text_arg(fcinfo, 0);
+	cap.name = migrate_text_arg(fcinfo, 1);
 	migrate_check_version(cap.version, "version");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");

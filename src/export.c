@@ -346,8 +346,7 @@ export_contents(const ExportMigration *m, ExportFormat format,
 Datum
 migrate_export(PG_FUNCTION_ARGS)
 {
-	char	   *version = PG_ARGISNULL(0) ? NULL :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	ExportFormat format = format_arg(fcinfo, 1);
 	ExportMigration m;
 	Datum		arg;

@@ -300,6 +300,7 @@ extern bool migrate_strict;
 extern void migrate_check_version(const char *version, const char *argname);
 extern bytea *migrate_version_sort_key(const char *version);
 extern int	migrate_version_compare(const char *a, const char *b);
+extern int	migrate_sort_key_compare(const bytea *a, const bytea *b);
 
 /* in script.c */
 extern MigrateScript *migrate_parse_script(const char *version,
@@ -340,6 +341,7 @@ extern const char *migrate_register(const char *version, const char *up,
 extern const char *migrate_register_args(FunctionCallInfo fcinfo,
 										 char **version);
 extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);
+extern char *migrate_text_arg(FunctionCallInfo fcinfo, int argno);
 
 /* in runner.c */
 extern bool migrate_in_migration(void);
@@ -354,6 +356,7 @@ extern int	migrate_run_script(const char *version, const char *name,
 extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
 
 /* in step.c */
+extern Datum migrate_interval_datum(int64 usecs);
 extern void migrate_step_load(MigrateStep *step, const char *version,
 							  bool up, int batch);
 extern void migrate_step_record(const MigrateStep *step);

@@ -173,19 +173,6 @@ migrate_highest_applied(void)
 }
 
 /*
- * memcmp order of two sort keys.
- */
-static int
-key_compare(const bytea *a, const bytea *b)
-{
-	int			la = VARSIZE_ANY_EXHDR(a);
-	int			lb = VARSIZE_ANY_EXHDR(b);
-	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
-
-	return c != 0 ? c : (la > lb) - (la < lb);
-}
-
-/*
  * The number of a new batch: one more than the highest batch applied.
  */
 int
@@ -250,7 +237,7 @@ void
 migrate_warn_out_of_order(const MigratePlanEntry *e,
 						  const MigratePlanEntry *highest)
 {
-	if (highest && key_compare(e->sort_key, highest->sort_key) < 0)
+	if (highest && migrate_sort_key_compare(e->sort_key, highest->sort_key) < 0)
 		ereport(WARNING,
 				(errmsg("applying migration \"%s\" out of order", e->version),
 				 errdetail("Migration %s, a later version, is already applied.",

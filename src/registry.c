@@ -217,10 +217,10 @@ migrate_register(const char *version, const char *up, const char *down,
 }
 
 /*
- * The text argument "argno" as a C string, or NULL.
+ * The text argument "argno" of a SQL function as a C string, or NULL.
  */
-static char *
-text_arg_or_null(FunctionCallInfo fcinfo, int argno)
+char *
+migrate_text_arg(FunctionCallInfo fcinfo, int argno)
 {
 	if (PG_ARGISNULL(argno))
 		return NULL;
@@ -252,15 +252,15 @@ migrate_register_args(FunctionCallInfo fcinfo, char **version)
 	bool		envnull;
 	Datum		environments;
 
-	*version = text_arg_or_null(fcinfo, 0);
+	*version = migrate_text_arg(fcinfo, 0);
 	migrate_check_version(*version, "version");
 	environments = migrate_environments_arg(fcinfo, 6, &envnull);
 	action = migrate_register(*version,
-							  text_arg_or_null(fcinfo, 1),
-							  text_arg_or_null(fcinfo, 2),
-							  text_arg_or_null(fcinfo, 3),
+							  migrate_text_arg(fcinfo, 1),
+							  migrate_text_arg(fcinfo, 2),
+							  migrate_text_arg(fcinfo, 3),
 							  migrate_transactional_arg(fcinfo, 4),
-							  text_arg_or_null(fcinfo, 5));
+							  migrate_text_arg(fcinfo, 5));
 	if (migrate_set_environments(*version, environments, envnull) &&
 		strcmp(action, "unchanged") == 0)
 		action = "updated";
@@ -292,7 +292,7 @@ migrate_add(PG_FUNCTION_ARGS)
 Datum
 migrate_remove(PG_FUNCTION_ARGS)
 {
-	char	   *version = text_arg_or_null(fcinfo, 0);
+	char	   *version = migrate_text_arg(fcinfo, 0);
 	Datum		arg;
 	bool		removed;
 	bool		applied;

@@ -173,7 +173,7 @@ run_one(const MigratePlanEntry *e, int batch, const MigratePlanEntry *highest)
 Datum
 migrate_run(PG_FUNCTION_ARGS)
 {
-	char	   *to = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *to = migrate_text_arg(fcinfo, 0);
 	MemoryContext runcxt;
 	MemoryContext oldcontext;
 	bool		nonatomic;

@@ -162,7 +162,7 @@ check_seed_script(const char *name, const char *sql)
 Datum
 migrate_add_seed(PG_FUNCTION_ARGS)
 {
-	char	   *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *name = migrate_text_arg(fcinfo, 0);
 	char	   *sql;
 	bool		repeatable;
 	Datum		environments;
@@ -249,20 +249,18 @@ seed_work(void *arg)
 {
 	SeedRun    *run = (SeedRun *) arg;
 	Datum		values[7];
-	Interval   *duration = palloc0(sizeof(Interval));
 
 	run->started = GetCurrentTimestamp();
 	run->statements = migrate_run_script(run->name, NULL, MIGRATE_SEED_SCRIPT,
 										 run->sql, NULL);
 	run->duration_us = GetCurrentTimestamp() - run->started;
 
-	duration->time = run->duration_us;
 	values[0] = CStringGetTextDatum(run->name);
 	values[1] = CStringGetTextDatum(run->checksum);
 	values[2] = CStringGetTextDatum(run->sql);
 	values[3] = Int32GetDatum(run->statements);
 	values[4] = TimestampTzGetDatum(run->started);
-	values[5] = IntervalPGetDatum(duration);
+	values[5] = migrate_interval_datum(run->duration_us);
 	values[6] = DirectFunctionCall1(namein,
 									CStringGetDatum(migrate_current_user_name()));
 	(void) migrate_catalog_exec(&record_seed_run_query, values, NULL, 0);
@@ -321,11 +319,9 @@ migrate_seed(PG_FUNCTION_ARGS)
 		SeedRun    *run = (SeedRun *) lfirst(lc);
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
-		Interval   *duration = palloc0(sizeof(Interval));
 
-		duration->time = run->duration_us;
 		values[0] = CStringGetTextDatum(run->name);
-		values[1] = IntervalPGetDatum(duration);
+		values[1] = migrate_interval_datum(run->duration_us);
 		values[2] = Int32GetDatum(run->statements);
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}

@@ -123,8 +123,12 @@ static MigrateQuery lock_holders_query = {
 	.argtypes = {OIDOID, OIDOID}
 };
 
-static Datum
-interval_datum(int64 usecs)
+/*
+ * An interval datum of "usecs" microseconds: the durations migrate
+ * records and returns.
+ */
+Datum
+migrate_interval_datum(int64 usecs)
 {
 	Interval   *iv = palloc0(sizeof(Interval));
 
@@ -208,7 +212,7 @@ step_values(const MigrateStep *step, const char *action, const char *last,
 	values[6] = BoolGetDatum(step->transactional);
 	values[7] = Int32GetDatum(step->statements);
 	values[8] = TimestampTzGetDatum(step->started);
-	values[9] = interval_datum(step->duration_us);
+	values[9] = migrate_interval_datum(step->duration_us);
 	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
 	values[11] = CStringGetTextDatum(action);
 	values[12] = text_or_null(last, &nulls[12]);

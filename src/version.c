@@ -141,6 +141,20 @@ migrate_version_sort_key(const char *version)
 }
 
 /*
+ * Compare two sort keys as bytea compares them (memcmp, then length):
+ * negative, zero or positive as "a" sorts before, with or after "b".
+ */
+int
+migrate_sort_key_compare(const bytea *a, const bytea *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+/*
  * Compare two (valid) versions in natural order: negative, zero or
  * positive as "a" sorts before, equal to or after "b".
  */
@@ -149,12 +163,8 @@ migrate_version_compare(const char *a, const char *b)
 {
 	bytea	   *ka = migrate_version_sort_key(a);
 	bytea	   *kb = migrate_version_sort_key(b);
-	int			la = VARSIZE(ka) - VARHDRSZ;
-	int			lb = VARSIZE(kb) - VARHDRSZ;
-	int			c = memcmp(VARDATA(ka), VARDATA(kb), Min(la, lb));
+	int			c = migrate_sort_key_compare(ka, kb);
 
-	if (c == 0)
-		c = (la > lb) - (la < lb);
 	pfree(ka);
 	pfree(kb);
 	return c;
