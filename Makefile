@@ -4,12 +4,15 @@ EXTENSION = migrate
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = migrate
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# one folder per subsystem (see "Architecture" in the README)
+SRCS = $(sort $(wildcard src/*.c src/*/*.c))
+HEADERS = $(sort $(wildcard src/*.h src/*/*.h))
+OBJS = $(SRCS:.c=.o)
 PGFILEDESC = "migrate - database migrations inside PostgreSQL"
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
-PG_CPPFLAGS = -DMIGRATE_VERSION=\"$(EXTVERSION)\"
+PG_CPPFLAGS = -I$(srcdir)/src -DMIGRATE_VERSION=\"$(EXTVERSION)\"
 
 # pg_regress: test/sql/*.sql with expected output in the top-level expected/
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
@@ -29,5 +32,6 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every object depends on the shared header
-$(OBJS): src/migrate.h
+# every object is rebuilt when any header changes: the headers are few and
+# small, and a stale object after a struct change is a crash, not a warning
+$(OBJS): $(HEADERS)

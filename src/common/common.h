@@ -1,0 +1,75 @@
+/*-------------------------------------------------------------------------
+ *
+ * common.h
+ *	  What every subsystem of migrate builds on: its settings, generic
+ *	  helpers for SQL-callable functions, and access to migrate's own
+ *	  tables.
+ *
+ * This is the bottom layer.  Nothing here calls into engine/, ddl/,
+ * schema/ or files/; they all call down into it.
+ *
+ * IDENTIFICATION
+ *	  src/common/common.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_COMMON_H
+#define MIGRATE_COMMON_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+
+/* The extension's schema. */
+#define MIGRATE_SCHEMA		"migrate"
+
+/*
+ * One of migrate's own queries, prepared once per backend (store.c).
+ */
+#define MIGRATE_QUERY_MAX_ARGS	20
+
+typedef struct MigrateQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[MIGRATE_QUERY_MAX_ARGS];
+	SPIPlanPtr	plan;			/* set on first use */
+} MigrateQuery;
+
+/* Work to run in a subtransaction (util.c). */
+typedef void (*MigrateWork) (void *arg);
+
+/* in settings.c */
+extern bool migrate_lock_wait;
+extern int	migrate_lock_timeout;
+extern int	migrate_lock_retries;
+extern char *migrate_environment;
+extern bool migrate_strict;
+
+extern void migrate_define_settings(void);
+
+/* in util.c */
+extern void migrate_spi_connect(void);
+extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
+												TupleDesc *tupdesc);
+extern char *migrate_text_arg(FunctionCallInfo fcinfo, int argno);
+extern Datum migrate_interval_datum(int64 usecs);
+extern char *migrate_current_user_name(void);
+extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
+extern bool migrate_try_in_subtransaction(MigrateWork work, void *arg);
+extern ErrorData *migrate_subtransaction_error(MigrateWork work, void *arg);
+
+/* in store.c */
+extern int	migrate_store_exec(MigrateQuery *query, Datum *values,
+							   const char *nulls, long count);
+extern char *migrate_store_getstr(int row, int col);
+extern Datum migrate_store_getdatum(int row, int col, bool *isnull);
+extern void migrate_store_done(void);
+extern bool migrate_store_append(const char *relname, int natts,
+								 Datum *values, bool *nulls);
+
+#endif							/* MIGRATE_COMMON_H */

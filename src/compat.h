@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Differences between the PostgreSQL majors migrate supports.
+ *
+ * Every difference between server versions lives here, as a macro, so
+ * that the .c files read the same on every supported major and no #if
+ * appears inside a function or a parameter list.  The supported majors
+ * are 15 and later; 13 and 14 are no longer built (13 is past its end of
+ * life, and no supported platform of ours packages 14).
+ *
+ * IDENTIFICATION
+ *	  src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_COMPAT_H
+#define MIGRATE_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 150000
+#error "migrate requires PostgreSQL 15 or later"
+#endif
+
+/*
+ * PortalRun(): 18 dropped the run_once parameter (it was always true for
+ * callers that run a portal to completion).
+ */
+#if PG_VERSION_NUM >= 180000
+#define migrate_portal_run(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), (dest), (altdest), (qc))
+#else
+#define migrate_portal_run(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
+#endif
+
+/*
+ * A function that never returns: 18 replaced the trailing
+ * pg_attribute_noreturn() with pg_noreturn in front of the declaration.
+ * Before 18 the same attribute is accepted in front, too.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+#endif							/* MIGRATE_COMPAT_H */

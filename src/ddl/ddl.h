@@ -1,0 +1,55 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl.h
+ *	  DDL history: the event triggers that record every DDL statement in
+ *	  migrate.ddl_log, each statement's own text, strict mode, and drift:
+ *	  DDL made outside migrations, and capture() of it as a migration
+ *	  with its inverse.
+ *
+ * trigger.c is the entry point of the event triggers; it calls down into
+ * statement.c (the statement's own text), objects.c (what an object was
+ * before a command changed it: the inverses) and the engine (which
+ * migration is running).  drift.c reads the log and registers captures
+ * through the engine.
+ *
+ * IDENTIFICATION
+ *	  src/ddl/ddl.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_DDL_H
+#define MIGRATE_DDL_H
+
+#include "engine/engine.h"
+
+/*
+ * The SQL that recreates an object as it was before a command changed or
+ * dropped it (objects.c).
+ */
+typedef struct MigrateDefinition
+{
+	Oid			classid;
+	Oid			objid;
+	char	   *sql;
+	int			natts;			/* a replaced view's number of columns */
+	char	   *sql_if_grown;	/* for a view that gained columns */
+} MigrateDefinition;
+
+/* in statement.c */
+extern void migrate_ddl_statement_init(void);
+extern bool migrate_ddl_statement_hooked(Node *parsetree);
+extern bool migrate_ddl_statement_running(void);
+extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
+
+/* in objects.c */
+extern bool migrate_ddl_names_temporary(Node *parsetree);
+extern bool migrate_ddl_object_temporary(Oid classid, Oid objid);
+extern bool migrate_ddl_grant_temporary(ObjectType objtype, List *objects);
+extern int	migrate_ddl_relation_columns(Oid relid);
+extern List *migrate_ddl_definitions_before(Node *parsetree,
+											MemoryContext resultcxt);
+
+/* in trigger.c */
+extern void migrate_ddl_init(void);
+
+#endif							/* MIGRATE_DDL_H */

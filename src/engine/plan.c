@@ -1,0 +1,398 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan.c
+ *	  Planning a call: which migrations to apply or revert, in which
+ *	  order, and every reason to refuse, found before anything runs.
+ *
+ * latest(), rollback(), up(), down() and CALL migrate.run() all plan the
+ * same way: pending migrations are applied in natural version order, up
+ * to a target version when one is given; applied migrations are reverted
+ * newest first (in the reverse of the order they were applied), the last
+ * batch, all of them, or those above a target version.  A call refuses to
+ * apply while an applied migration is modified, and refuses to revert an
+ * irreversible migration, before it runs anything.
+ *
+ * The target "zero" means no migration at all: run(to => 'zero') and
+ * rollback(to => 'zero') revert everything.
+ *
+ * IDENTIFICATION
+ *	  src/engine/plan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#include "engine/engine.h"
+
+static MigrateQuery modified_query = {
+	.sql =
+		"SELECT pg_catalog.string_agg(a.version, ', ' ORDER BY a.sort_key)"
+		"  FROM migrate.applied a"
+		"  JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) a.version"
+		" WHERE m.checksum OPERATOR(pg_catalog.<>) a.checksum",
+	.nargs = 0
+};
+
+static MigrateQuery pending_query = {
+	.sql =
+		"SELECT m.version, m.transactional, m.sort_key"
+		"  FROM migrate.migrations m"
+		" WHERE NOT EXISTS (SELECT FROM migrate.applied a"
+		"                    WHERE a.version OPERATOR(pg_catalog.=) m.version)"
+		"   AND ($1 IS NULL OR m.sort_key OPERATOR(pg_catalog.<=) $1)"
+		"   AND (m.environments IS NULL"
+		"        OR COALESCE(pg_catalog.current_setting('migrate.environment', true), '')"
+		"           OPERATOR(pg_catalog.=) ANY (m.environments))"
+		" ORDER BY m.sort_key",
+	.nargs = 1,
+	.argtypes = {BYTEAOID}
+};
+
+static MigrateQuery reverts_query = {
+	.sql =
+		"SELECT a.version, a.down IS NULL, a.transactional"
+		"  FROM migrate.applied a"
+		" WHERE CASE WHEN $2 IS NOT NULL THEN a.sort_key OPERATOR(pg_catalog.>) $2"
+		"            WHEN $1 THEN true"
+		"            ELSE a.batch OPERATOR(pg_catalog.=)"
+		"                 (SELECT pg_catalog.max(batch) FROM migrate.applied)"
+		"       END"
+		" ORDER BY a.history_id DESC",
+	.nargs = 2,
+	.argtypes = {BOOLOID, BYTEAOID}
+};
+
+static MigrateQuery highest_applied_query = {
+	.sql =
+		"SELECT a.version, a.sort_key FROM migrate.applied a"
+		" ORDER BY a.sort_key DESC LIMIT 1",
+	.nargs = 0
+};
+
+static MigrateQuery target_key_query = {
+	.sql =
+		"SELECT COALESCE((SELECT m.sort_key FROM migrate.migrations m"
+		"                  WHERE m.version OPERATOR(pg_catalog.=) $1),"
+		"                (SELECT a.sort_key FROM migrate.applied a"
+		"                  WHERE a.version OPERATOR(pg_catalog.=) $1))",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+static MigrateQuery next_batch_query = {
+	.sql =
+		"SELECT COALESCE(pg_catalog.max(batch), 0) OPERATOR(pg_catalog.+) 1"
+		"  FROM migrate.applied",
+	.nargs = 0
+};
+
+static MigrateQuery describe_query = {
+	.sql =
+		"SELECT m.version IS NOT NULL, a.version IS NOT NULL,"
+		"       COALESCE(a.transactional, m.transactional),"
+		"       a.down IS NULL,"
+		"       (SELECT pg_catalog.string_agg(l.version, ', ' ORDER BY l.history_id)"
+		"          FROM migrate.applied l"
+		"         WHERE l.history_id OPERATOR(pg_catalog.>) a.history_id),"
+		"       COALESCE(a.name, m.name)"
+		"  FROM (SELECT $1::pg_catalog.text AS version) v"
+		"  LEFT JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) v.version"
+		"  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+/*
+ * Refuse to apply anything while an applied migration's registered text
+ * differs from what was applied.
+ */
+void
+migrate_check_not_modified(void)
+{
+	char	   *modified;
+
+	(void) migrate_store_exec(&modified_query, NULL, NULL, 1);
+	modified = migrate_store_getstr(0, 1);
+	migrate_store_done();
+
+	if (modified)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("applied migrations were modified after they were applied: %s",
+						modified),
+				 errdetail("Their registered text no longer matches the checksum recorded when they were applied."),
+				 errhint("Register the applied text again (migrate.history has it) or revert them before changing them; put new changes in a new migration. Nothing was applied.")));
+}
+
+/*
+ * A copy of a bytea column of the last query's row "row".
+ */
+static bytea *
+getkey(int row, int col)
+{
+	bool		isnull;
+	Datum		d = migrate_store_getdatum(row, col, &isnull);
+
+	return isnull ? NULL : DatumGetByteaPCopy(d);
+}
+
+/*
+ * The applied migration that sorts last, as a plan entry (version and
+ * sort key), or NULL when none is applied.
+ */
+MigratePlanEntry *
+migrate_highest_applied_entry(void)
+{
+	MigratePlanEntry *e = NULL;
+
+	(void) migrate_store_exec(&highest_applied_query, NULL, NULL, 1);
+	if (SPI_processed == 1)
+	{
+		e = palloc0(sizeof(MigratePlanEntry));
+		e->version = migrate_store_getstr(0, 1);
+		e->sort_key = getkey(0, 2);
+	}
+	migrate_store_done();
+	return e;
+}
+
+/*
+ * The applied version that sorts last, or NULL.
+ */
+char *
+migrate_highest_applied(void)
+{
+	MigratePlanEntry *e = migrate_highest_applied_entry();
+
+	return e ? e->version : NULL;
+}
+
+/*
+ * The number of a new batch: one more than the highest batch applied.
+ */
+int
+migrate_next_batch(void)
+{
+	bool		isnull;
+	int			batch;
+
+	(void) migrate_store_exec(&next_batch_query, NULL, NULL, 1);
+	batch = DatumGetInt32(migrate_store_getdatum(0, 1, &isnull));
+	migrate_store_done();
+	return batch;
+}
+
+/*
+ * What is known of one version.
+ */
+void
+migrate_describe_version(const char *version, MigrateVersionInfo *info)
+{
+	Datum		arg = CStringGetTextDatum(version);
+	bool		isnull;
+
+	(void) migrate_store_exec(&describe_query, &arg, NULL, 1);
+	info->registered = DatumGetBool(migrate_store_getdatum(0, 1, &isnull));
+	info->applied = DatumGetBool(migrate_store_getdatum(0, 2, &isnull));
+	info->transactional = DatumGetBool(migrate_store_getdatum(0, 3, &isnull));
+	if (isnull)
+		info->transactional = true;
+	info->irreversible = DatumGetBool(migrate_store_getdatum(0, 4, &isnull));
+	info->applied_after = migrate_store_getstr(0, 5);
+	info->name = migrate_store_getstr(0, 6);
+	migrate_store_done();
+}
+
+void
+migrate_refuse_unknown(const char *version)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("migration \"%s\" is not registered", version),
+			 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
+}
+
+void
+migrate_refuse_non_transactional(const char *version, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("migration \"%s\" is not transactional and cannot be %s inside a transaction",
+					version, what),
+			 errdetail("It was registered with transactional => false: its statements must run at top level."),
+			 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level. Nothing was %s.",
+					 what)));
+}
+
+/*
+ * Warn before applying "e" when a migration that sorts after it is
+ * already applied ("highest", or NULL).
+ */
+void
+migrate_warn_out_of_order(const MigratePlanEntry *e,
+						  const MigratePlanEntry *highest)
+{
+	if (highest && migrate_sort_key_compare(e->sort_key, highest->sort_key) < 0)
+		ereport(WARNING,
+				(errmsg("applying migration \"%s\" out of order", e->version),
+				 errdetail("Migration %s, a later version, is already applied.",
+						   highest->version)));
+}
+
+/*
+ * The sort key of a target version given as "to", or NULL for no target.
+ * "zero" stands before every version; any other target must be a
+ * registered or applied version, and its key is where it sorts.
+ */
+bytea *
+migrate_target_key(const char *to, bool *zero)
+{
+	Datum		arg;
+	bytea	   *key;
+
+	*zero = false;
+	if (to == NULL)
+		return NULL;
+	if (strcmp(to, "zero") == 0)
+	{
+		bytea	   *empty = palloc(VARHDRSZ);
+
+		/* the empty key sorts before every version's key */
+		*zero = true;
+		SET_VARSIZE(empty, VARHDRSZ);
+		return empty;
+	}
+	migrate_check_version(to, "to");
+	arg = CStringGetTextDatum(to);
+	(void) migrate_store_exec(&target_key_query, &arg, NULL, 1);
+	key = getkey(0, 1);
+	migrate_store_done();
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("target migration \"%s\" is not registered", to),
+				 errhint("Pass a registered version, or 'zero' for no migration at all.")));
+	return key;
+}
+
+/*
+ * The pending migrations to apply, in order: all, or those up to and
+ * including "upto" (a sort key).  Refuses if any of them is not
+ * transactional, unless "allow_non_transactional".
+ */
+List *
+migrate_plan_applies(const bytea *upto, bool allow_non_transactional)
+{
+	List	   *entries = NIL;
+	Datum		arg = PointerGetDatum(upto);
+	char		null = upto ? ' ' : 'n';
+	uint64		i;
+
+	(void) migrate_store_exec(&pending_query, &arg, &null, 0);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
+		bool		isnull;
+
+		e->version = migrate_store_getstr(i, 1);
+		e->up = true;
+		e->transactional = DatumGetBool(migrate_store_getdatum(i, 2, &isnull));
+		e->sort_key = getkey(i, 3);
+		entries = lappend(entries, e);
+	}
+	migrate_store_done();
+
+	if (!allow_non_transactional)
+	{
+		ListCell   *lc;
+
+		foreach(lc, entries)
+		{
+			MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
+
+			if (!e->transactional)
+				migrate_refuse_non_transactional(e->version, "applied");
+		}
+	}
+	return entries;
+}
+
+/*
+ * The applied migrations to revert, newest first: those above "above" (a
+ * sort key) when it is given, else every one with "all", else the last
+ * batch.  Refuses, before anything runs, if one is irreversible, or not
+ * transactional unless "allow_non_transactional".
+ */
+List *
+migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
+{
+	List	   *entries = NIL;
+	Datum		args[2];
+	char		nulls[2] = {' ', above ? ' ' : 'n'};
+	StringInfoData irreversible;
+	int			nirreversible = 0;
+	uint64		i;
+	ListCell   *lc;
+
+	args[0] = BoolGetDatum(all);
+	args[1] = PointerGetDatum(above);
+	(void) migrate_store_exec(&reverts_query, args, nulls, 0);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
+		bool		isnull;
+
+		e->version = migrate_store_getstr(i, 1);
+		e->up = false;
+		e->irreversible = DatumGetBool(migrate_store_getdatum(i, 2, &isnull));
+		e->transactional = DatumGetBool(migrate_store_getdatum(i, 3, &isnull));
+		entries = lappend(entries, e);
+	}
+	migrate_store_done();
+
+	initStringInfo(&irreversible);
+	foreach(lc, entries)
+	{
+		MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
+
+		if (e->irreversible)
+			appendStringInfo(&irreversible, "%s%s",
+							 nirreversible++ > 0 ? ", " : "", e->version);
+	}
+	if (nirreversible > 0)
+		migrate_refuse_irreversible(irreversible.data, nirreversible > 1);
+
+	if (!allow_non_transactional)
+	{
+		foreach(lc, entries)
+		{
+			MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
+
+			if (!e->transactional)
+				migrate_refuse_non_transactional(e->version, "reverted");
+		}
+	}
+	return entries;
+}
+
+void
+migrate_refuse_irreversible(const char *versions, bool plural)
+{
+	if (plural)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migrations %s are irreversible", versions),
+				 errdetail("They were applied without a down script; nothing was reverted."),
+				 errhint("Revert their changes by hand, then record that with SELECT migrate.forget(version).")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("migration \"%s\" is irreversible", versions),
+			 errdetail("It was applied without a down script; nothing was reverted."),
+			 errhint("Revert its changes by hand, then record that with SELECT migrate.forget('%s').",
+					 versions)));
+}

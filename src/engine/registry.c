@@ -1,0 +1,316 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  Registering migrations: migrate.add() and migrate.remove().
+ *
+ * The registry (table migrate.migrations) holds every known migration's
+ * scripts.  Registration checks everything that can be checked without
+ * running the migration: the version, that up is given, that both scripts
+ * parse, hold no psql meta-commands or transaction control, and that a
+ * migration whose statements cannot run in a transaction block is
+ * registered as non-transactional.  A migration that fails these checks is
+ * not registered, and nothing already registered changes.
+ *
+ * Re-registering identical text is a no-op, so a release script of add()
+ * calls can run again.  "sort_as" orders a migration as if its version were
+ * another: for a tool whose order is not natural order (load() uses it for
+ * diesel's text order), and so that bundle() can reproduce it.  New text replaces a pending migration's; an
+ * applied migration's text is history and cannot be replaced by other
+ * text.
+ *
+ * IDENTIFICATION
+ *	  src/engine/registry.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "engine/engine.h"
+
+PG_FUNCTION_INFO_V1(migrate_add);
+PG_FUNCTION_INFO_V1(migrate_remove);
+
+static MigrateQuery registered_query = {
+	.sql =
+		"SELECT m.checksum, m.name, m.transactional, m.sort_as,"
+		"       (SELECT a.checksum FROM migrate.applied a"
+		"         WHERE a.version OPERATOR(pg_catalog.=) $1)"
+		"  FROM (SELECT $1 AS version) v"
+		"  LEFT JOIN migrate.migrations m"
+		"         ON m.version OPERATOR(pg_catalog.=) v.version",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+static MigrateQuery insert_query = {
+	.sql =
+		"INSERT INTO migrate.migrations"
+		"       (version, name, up, down, transactional, added_by, sort_as)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	.nargs = 7,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID, TEXTOID}
+};
+
+static MigrateQuery update_query = {
+	.sql =
+		"UPDATE migrate.migrations"
+		"   SET name = $2, up = $3, down = $4, transactional = $5,"
+		"       added_by = $6, added_at = pg_catalog.now(), sort_as = $7"
+		" WHERE version OPERATOR(pg_catalog.=) $1",
+	.nargs = 7,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID, TEXTOID}
+};
+
+static MigrateQuery remove_query = {
+	.sql =
+		"DELETE FROM migrate.migrations m"
+		" WHERE m.version OPERATOR(pg_catalog.=) $1"
+		"   AND NOT EXISTS (SELECT FROM migrate.applied a"
+		"                    WHERE a.version OPERATOR(pg_catalog.=) $1)"
+		" RETURNING m.version",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+static MigrateQuery applied_query = {
+	.sql =
+		"SELECT true FROM migrate.applied WHERE version OPERATOR(pg_catalog.=) $1",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+/*
+ * True if "s" is empty or only white space.
+ */
+static bool
+is_empty_text(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
+			  *s == '\f' || *s == '\v'))
+			return false;
+	return true;
+}
+
+static bool
+nullable_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Refuse a transactional migration with a statement that cannot run in a
+ * transaction block.
+ */
+static void
+check_transactional(const char *version, const MigrateScript *script)
+{
+	const MigrateStatement *st;
+
+	if (script == NULL || script->first_top_level < 0)
+		return;
+	st = &script->statements[script->first_top_level];
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("migration \"%s\" must be registered with transactional => false",
+					version),
+			 errdetail("Statement %d of its %s script, line %d, is %s, which cannot run inside a transaction block.",
+					   script->first_top_level + 1, script->direction,
+					   st->line, st->top_level_only),
+			 errhint("Register it with migrate.add(..., transactional => false) and apply it with CALL migrate.run(). Nothing was registered.")));
+}
+
+/*
+ * Register a migration, or check that it is registered with this text.
+ * Returns "added", "updated" or "unchanged".  The caller holds the migrate
+ * lock and is connected to SPI.
+ */
+const char *
+migrate_register(const char *version, const char *up, const char *down,
+				 const char *name, bool transactional, const char *sort_as)
+{
+	MigrateScript *upscript;
+	MigrateScript *downscript = NULL;
+	char	   *checksum;
+	char	   *old_checksum;
+	char	   *old_name;
+	char	   *old_sort_as;
+	bool		old_transactional;
+	char	   *applied_checksum;
+	bool		registered;
+	bool		isnull;
+	Datum		values[7];
+	char		nulls[7];
+
+	migrate_check_version(version, "version");
+	if (sort_as)
+		migrate_check_version(sort_as, "sort_as");
+	if (up == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("up script of migration \"%s\" must not be NULL", version),
+				 errhint("Pass the SQL that applies the migration. Nothing was registered.")));
+	if (is_empty_text(up))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("up script of migration \"%s\" is empty", version),
+				 errhint("Pass the SQL that applies the migration; a migration that deliberately does nothing needs a comment that says why. Nothing was registered.")));
+
+	upscript = migrate_parse_script(version, "up", up, true);
+	if (down)
+		downscript = migrate_parse_script(version, "down", down, true);
+	if (transactional)
+	{
+		check_transactional(version, upscript);
+		check_transactional(version, downscript);
+	}
+
+	checksum = migrate_checksum(up, down);
+
+	values[0] = CStringGetTextDatum(version);
+	(void) migrate_store_exec(&registered_query, values, NULL, 1);
+	Assert(SPI_processed == 1);
+	old_checksum = migrate_store_getstr(0, 1);
+	registered = (old_checksum != NULL);
+	old_name = migrate_store_getstr(0, 2);
+	old_transactional = registered &&
+		DatumGetBool(migrate_store_getdatum(0, 3, &isnull));
+	old_sort_as = migrate_store_getstr(0, 4);
+	applied_checksum = migrate_store_getstr(0, 5);
+	migrate_store_done();
+
+	if (applied_checksum && strcmp(applied_checksum, checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("migration \"%s\" is already applied with different text",
+						version),
+				 errdetail("Applied checksum %s, new checksum %s.",
+						   applied_checksum, checksum),
+				 errhint("An applied migration's text is history: register the change as a new migration with a later version. Nothing was registered.")));
+
+	if (registered && strcmp(old_checksum, checksum) == 0 &&
+		nullable_streq(old_name, name) && old_transactional == transactional &&
+		nullable_streq(old_sort_as, sort_as))
+		return "unchanged";
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[1] = name ? CStringGetTextDatum(name) : (Datum) 0;
+	nulls[1] = name ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(up);
+	values[3] = down ? CStringGetTextDatum(down) : (Datum) 0;
+	nulls[3] = down ? ' ' : 'n';
+	values[4] = BoolGetDatum(transactional);
+	values[5] = DirectFunctionCall1(namein,
+									CStringGetDatum(migrate_current_user_name()));
+	values[6] = sort_as ? CStringGetTextDatum(sort_as) : (Datum) 0;
+	nulls[6] = sort_as ? ' ' : 'n';
+
+	(void) migrate_store_exec(registered ? &update_query : &insert_query,
+								values, nulls, 0);
+	return registered ? "updated" : "added";
+}
+
+/*
+ * The transactional argument: NULL is a mistake, not a default.
+ */
+bool
+migrate_transactional_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("transactional must not be NULL"),
+				 errhint("Pass true (the default) or false.")));
+	return PG_GETARG_BOOL(argno);
+}
+
+/*
+ * Read the arguments (version, up, down, name, transactional, sort_as,
+ * environments) shared by add() and apply() and register the migration.
+ */
+const char *
+migrate_register_args(FunctionCallInfo fcinfo, char **version)
+{
+	const char *action;
+	bool		envnull;
+	Datum		environments;
+
+	*version = migrate_text_arg(fcinfo, 0);
+	migrate_check_version(*version, "version");
+	environments = migrate_environments_arg(fcinfo, 6, &envnull);
+	action = migrate_register(*version,
+							  migrate_text_arg(fcinfo, 1),
+							  migrate_text_arg(fcinfo, 2),
+							  migrate_text_arg(fcinfo, 3),
+							  migrate_transactional_arg(fcinfo, 4),
+							  migrate_text_arg(fcinfo, 5));
+	if (migrate_set_environments(*version, environments, envnull) &&
+		strcmp(action, "unchanged") == 0)
+		action = "updated";
+	return action;
+}
+
+/*
+ * add(version, up, down, name, transactional, sort_as, environments) returns text
+ */
+Datum
+migrate_add(PG_FUNCTION_ARGS)
+{
+	const char *action;
+	char	   *version;
+
+	migrate_call_begin();
+	action = migrate_register_args(fcinfo, &version);
+	migrate_call_end();
+
+	PG_RETURN_TEXT_P(cstring_to_text(action));
+}
+
+/*
+ * remove(version) returns void
+ *
+ * Unregister a pending migration.  An applied migration stays: revert it
+ * first.
+ */
+Datum
+migrate_remove(PG_FUNCTION_ARGS)
+{
+	char	   *version = migrate_text_arg(fcinfo, 0);
+	Datum		arg;
+	bool		removed;
+	bool		applied;
+
+	migrate_check_version(version, "version");
+	migrate_call_begin();
+
+	arg = CStringGetTextDatum(version);
+	(void) migrate_store_exec(&remove_query, &arg, NULL, 0);
+	removed = (SPI_processed == 1);
+	migrate_store_done();
+
+	if (!removed)
+	{
+		(void) migrate_store_exec(&applied_query, &arg, NULL, 1);
+		applied = (SPI_processed == 1);
+		migrate_store_done();
+		if (applied)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration \"%s\" is applied", version),
+					 errhint("Revert it first with SELECT migrate.down('%s'). Nothing was removed.",
+							 version)));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration \"%s\" is not registered", version),
+				 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
+	}
+
+	migrate_call_end();
+	PG_RETURN_VOID();
+}

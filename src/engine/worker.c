@@ -1,0 +1,556 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  Running a non-transactional migration at top level, in a dynamic
+ *	  background worker, for CALL migrate.run().
+ *
+ * CREATE INDEX CONCURRENTLY and friends refuse to run inside a transaction
+ * block or a function, and SQL run through SPI is never top level.  A
+ * background worker can run them at top level: it executes each statement
+ * the way the server executes a client's simple query (parse analysis,
+ * planning, a portal run at top level), each in a transaction of its own.
+ *
+ * The caller (procedure.c) commits first and waits for the worker without an
+ * open snapshot: CREATE INDEX CONCURRENTLY waits for every transaction
+ * with an older snapshot, and a caller holding one would wait for the
+ * worker forever while the worker waits for it.
+ *
+ * The worker connects as the caller's session user (the login role; a
+ * NOLOGIN role cannot connect a background worker before PostgreSQL 17)
+ * and then takes the caller's current role, as SET ROLE would, with the
+ * caller's search_path; so the migration runs with the same privileges
+ * as the caller.  It records the migration in the history and the applied
+ * set itself, in a transaction after the last statement, so the record
+ * cannot be lost if the caller goes away.  It reports its outcome to the
+ * caller in a dynamic shared memory segment: statements done, and on
+ * failure the error's SQLSTATE, message, detail, hint and context (which
+ * names the migration, statement and line as the engine's errors do), and
+ * for CREATE INDEX or REINDEX CONCURRENTLY whether an INVALID index was
+ * left behind.
+ *
+ * If the caller is cancelled or terminated while it waits, it stops the
+ * worker.  The worker holds the worker lock (lock.c) while it runs, so no
+ * one plans from the state it is changing until it has gone.
+ *
+ * IDENTIFICATION
+ *	  src/engine/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "parser/analyze.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "engine/engine.h"
+
+PGDLLEXPORT void migrate_worker_main(Datum arg);
+
+/* What the worker reached. */
+typedef enum WorkerState
+{
+	WORKER_STARTING = 0,		/* never finished: stopped or crashed */
+	WORKER_DONE,
+	WORKER_FAILED
+} WorkerState;
+
+#define WORKER_TEXT_LEN		2048
+
+/*
+ * The caller's request and the worker's report, in dynamic shared memory.
+ */
+typedef struct WorkerShared
+{
+	/* set by the caller */
+	Oid			database;
+	Oid			login_role;
+	Oid			run_as;
+	bool		up;
+	int			batch;
+	int			lock_timeout;
+	char		version[MIGRATE_VERSION_MAXLEN + 1];
+	char		role[NAMEDATALEN];
+
+	/* set by the worker */
+	WorkerState state;
+	char		name[WORKER_TEXT_LEN];	/* the migration's name, or empty */
+	int			nstatements;
+	int			statements_done;
+	int64		duration_us;
+	int			sqlerrcode;
+	char		message[WORKER_TEXT_LEN];
+	char		detail[WORKER_TEXT_LEN];
+	char		hint[WORKER_TEXT_LEN];
+	char		context[WORKER_TEXT_LEN];
+	char		cleanup[WORKER_TEXT_LEN];
+
+	/* the caller's search_path, NUL-terminated */
+	char		search_path[FLEXIBLE_ARRAY_MEMBER];
+} WorkerShared;
+
+/*
+ * In the worker: the script being run and where it is.  Static, so that
+ * the error handler sees them as run_migration() left them.
+ */
+static MigrateScript *worker_script = NULL;
+static MigrateExec worker_run;
+
+/* The worker this backend waits for, stopped if the backend exits. */
+static BackgroundWorkerHandle *running_worker = NULL;
+static bool exit_callback_registered = false;
+
+static MigrateQuery invalid_indexes_query = {
+	.sql =
+		"SELECT pg_catalog.string_agg(i.indexrelid::pg_catalog.regclass::pg_catalog.text,"
+		"                             ', ' ORDER BY i.indexrelid)"
+		"  FROM pg_catalog.pg_index i"
+		" WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND NOT i.indisvalid",
+	.nargs = 1,
+	.argtypes = {OIDOID}
+};
+
+static void
+copy_text(char *dst, const char *src)
+{
+	strlcpy(dst, src ? src : "", WORKER_TEXT_LEN);
+}
+
+/*
+ * Stop the worker of a backend that exits while waiting for it.
+ */
+static void
+stop_worker_at_exit(int code, Datum arg)
+{
+	if (running_worker)
+		TerminateBackgroundWorker(running_worker);
+	running_worker = NULL;
+}
+
+/*
+ * Execute one statement at top level, in a transaction of its own, as
+ * the server executes a simple query.  Everything the portal needs lives
+ * in "stmtcxt", which survives the commits that CREATE INDEX CONCURRENTLY
+ * makes inside.
+ */
+static void
+execute_top_level(const char *sql, MemoryContext stmtcxt)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	RawStmt    *parsetree;
+	CommandTag	tag;
+	List	   *querytrees;
+	List	   *plantrees;
+	Portal		portal;
+	DestReceiver *receiver;
+	QueryCompletion qc;
+	int16		format = 0;
+	bool		snapshot_set = false;
+
+	/* starting a transaction switches to its context: switch after it */
+	StartTransactionCommand();
+	MemoryContextSwitchTo(stmtcxt);
+
+	parsetree = linitial_node(RawStmt, raw_parser(sql, RAW_PARSE_DEFAULT));
+	tag = CreateCommandTag(parsetree->stmt);
+	if (analyze_requires_snapshot(parsetree))
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		snapshot_set = true;
+	}
+	querytrees = pg_analyze_and_rewrite_fixedparams(parsetree, sql, NULL, 0, NULL);
+	plantrees = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+	if (snapshot_set)
+		PopActiveSnapshot();
+
+	portal = CreatePortal("", true, true);
+	portal->visible = false;
+	PortalDefineQuery(portal, NULL, sql, tag, plantrees, NULL);
+	PortalStart(portal, NULL, 0, InvalidSnapshot);
+	PortalSetResultFormat(portal, 1, &format);
+	receiver = CreateDestReceiver(DestNone);
+
+	InitializeQueryCompletion(&qc);
+	(void) migrate_portal_run(portal, FETCH_ALL, true, receiver, receiver, &qc);
+	receiver->rDestroy(receiver);
+	PortalDrop(portal, false);
+
+	CommitTransactionCommand();
+
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextReset(stmtcxt);
+}
+
+/*
+ * The table a failed CREATE INDEX or REINDEX CONCURRENTLY worked on, or
+ * InvalidOid: those leave INVALID indexes behind when they fail.
+ */
+static Oid
+concurrent_index_table(Node *stmt)
+{
+	if (IsA(stmt, IndexStmt) && ((IndexStmt *) stmt)->concurrent)
+		return RangeVarGetRelid(((IndexStmt *) stmt)->relation, NoLock, true);
+	if (IsA(stmt, ReindexStmt) && ((ReindexStmt *) stmt)->relation)
+	{
+		ReindexStmt *rs = (ReindexStmt *) stmt;
+		Oid			relid = RangeVarGetRelid(rs->relation, NoLock, true);
+
+		if (OidIsValid(relid) && rs->kind == REINDEX_OBJECT_INDEX)
+			relid = IndexGetRelation(relid, true);
+		return relid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * After a failure, say whether INVALID indexes were left on the table the
+ * failed statement built an index on, and how to clean them up.
+ */
+static void
+report_invalid_indexes(WorkerShared *shared, MigrateScript *script,
+					   int failed)
+{
+	if (failed < 0 || failed >= script->nstatements)
+		return;
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	PG_TRY();
+	{
+		Oid			relid = concurrent_index_table(script->statements[failed].parsetree);
+
+		if (OidIsValid(relid))
+		{
+			Datum		arg = ObjectIdGetDatum(relid);
+			char	   *invalid;
+
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			(void) SPI_execute_with_args(invalid_indexes_query.sql, 1,
+										 invalid_indexes_query.argtypes,
+										 &arg, NULL, true, 1);
+			invalid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			if (invalid)
+				snprintf(shared->cleanup, WORKER_TEXT_LEN,
+						 "The failed statement left INVALID indexes on %s: %s. Drop each with DROP INDEX CONCURRENTLY before running the migration again.",
+						 get_rel_name(relid), invalid);
+			else
+				snprintf(shared->cleanup, WORKER_TEXT_LEN,
+						 "No INVALID index was left on %s.", get_rel_name(relid));
+			SPI_finish();
+		}
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* the report is a courtesy: never let it hide the real failure */
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * The worker's work: load and parse the migration, take the caller's
+ * identity and settings, run the statements at top level, record it.
+ */
+static void
+run_migration(WorkerShared *shared, MemoryContext workcxt)
+{
+	MigrateExec *run = &worker_run;
+	MemoryContext stmtcxt;
+	MigrateStep step;
+	MigrateScript *script;
+	char		value[32];
+	int			i;
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(workcxt);
+	migrate_step_load(&step, shared->version, shared->up, shared->batch);
+	step.role = pstrdup(shared->role);
+	copy_text(shared->name, step.name);
+	script = migrate_parse_script(step.version, shared->up ? "up" : "down",
+								  step.script, false);
+	worker_script = script;
+	shared->nstatements = script->nstatements;
+	SetCurrentRoleId(shared->run_as, superuser_arg(shared->run_as));
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(workcxt);
+
+	SetConfigOption("search_path", shared->search_path, PGC_USERSET,
+					PGC_S_SESSION);
+	if (shared->lock_timeout > 0)
+	{
+		snprintf(value, sizeof(value), "%d", shared->lock_timeout);
+		SetConfigOption("lock_timeout", value, PGC_USERSET, PGC_S_SESSION);
+	}
+
+	stmtcxt = AllocSetContextCreate(workcxt, "migrate worker statement",
+									ALLOCSET_DEFAULT_SIZES);
+	step.started = GetCurrentTimestamp();
+	migrate_exec_begin(run, step.version, step.name, script);
+	for (i = 0; i < script->nstatements; i++)
+	{
+		char	   *sql = migrate_exec_statement(run, i);
+
+		debug_query_string = sql;
+		execute_top_level(sql, stmtcxt);
+		debug_query_string = NULL;
+		shared->statements_done = i + 1;
+	}
+	migrate_exec_end(run);
+	step.statements = script->nstatements;
+	step.duration_us = GetCurrentTimestamp() - step.started;
+	shared->duration_us = step.duration_us;
+
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	migrate_step_record(&step);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * Entry point of the background worker.
+ */
+void
+migrate_worker_main(Datum arg)
+{
+	dsm_segment *seg;
+	WorkerShared *shared;
+	MemoryContext workcxt;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(DatumGetUInt32(arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migrate worker could not attach to its shared memory")));
+	shared = (WorkerShared *) dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnectionByOid(shared->database,
+											  shared->login_role, 0);
+	migrate_worker_lock_acquire();
+
+	workcxt = AllocSetContextCreate(TopMemoryContext, "migrate worker",
+									ALLOCSET_DEFAULT_SIZES);
+	worker_run.current = -1;
+
+	PG_TRY();
+	{
+		run_migration(shared, workcxt);
+		shared->state = WORKER_DONE;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(workcxt);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		debug_query_string = NULL;
+
+		shared->sqlerrcode = edata->sqlerrcode;
+		copy_text(shared->message, edata->message);
+		copy_text(shared->detail, edata->detail);
+		copy_text(shared->hint, edata->hint);
+		copy_text(shared->context, edata->context);
+		if (worker_script)
+			report_invalid_indexes(shared, worker_script, worker_run.current);
+		shared->state = WORKER_FAILED;
+	}
+	PG_END_TRY();
+
+	pg_write_barrier();
+	proc_exit(0);
+}
+
+/*
+ * The error the caller raises when the worker did not finish.
+ */
+static void
+report_worker_failure(const WorkerShared *shared, const char *version)
+{
+	if (shared->state == WORKER_FAILED)
+	{
+		/* the worker's context already names migration and statement */
+		ereport(ERROR,
+				(errcode(shared->sqlerrcode),
+				 errmsg("%s", shared->message),
+				 shared->detail[0] ? errdetail("%s", shared->detail) : 0,
+				 shared->hint[0] || shared->cleanup[0] ?
+				 errhint("%s%s%s", shared->cleanup,
+						 shared->cleanup[0] && shared->hint[0] ? " " : "",
+						 shared->hint) : 0,
+				 shared->context[0] ?
+				 errcontext("%s\nbackground worker of CALL migrate.run()",
+							shared->context) : 0));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("the background worker running migration \"%s\" stopped before it finished",
+					version),
+			 errdetail("It completed %d of %d statements; each completed statement is committed.",
+					   shared->statements_done, shared->nstatements),
+			 errhint("See the server log. The migration stays pending; a CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running it again.")));
+}
+
+/*
+ * Run non-transactional migration "version" (applying it when "up",
+ * else reverting it) at top level in a background worker, and wait for
+ * it.  The caller holds the migrate lock at session level, and must hold
+ * no snapshot: procedure.c commits before calling this.  The worker records the
+ * migration itself.  Returns the step's result in the caller's memory
+ * context, or raises the worker's error.
+ */
+MigrateStepResult *
+migrate_worker_step(const char *version, bool up, int batch)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	dsm_segment *seg;
+	WorkerShared *shared;
+	const char *search_path = namespace_search_path;
+	Size		size = offsetof(WorkerShared, search_path) + strlen(search_path) + 1;
+	MigrateStepResult *result;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	pid_t		pid;
+
+	seg = dsm_create(size, 0);
+	/* the segment must outlive the commits of run() */
+	dsm_pin_mapping(seg);
+	shared = (WorkerShared *) dsm_segment_address(seg);
+	memset(shared, 0, size);
+	shared->database = MyDatabaseId;
+	shared->login_role = GetSessionUserId();
+	shared->run_as = GetUserId();
+	shared->up = up;
+	shared->batch = batch;
+	shared->lock_timeout = migrate_lock_timeout;
+	strlcpy(shared->version, version, sizeof(shared->version));
+	strlcpy(shared->role, migrate_current_user_name(), sizeof(shared->role));
+	strcpy(shared->search_path, search_path);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "migrate");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "migrate_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "migrate worker for migration %s", version);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "migrate worker");
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		dsm_detach(seg);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start a background worker for migration \"%s\"", version),
+				 errdetail("Every background worker slot (max_worker_processes = %d) is in use.",
+						   max_worker_processes),
+				 errhint("Nothing of the migration ran. Wait for other background workers to finish, or raise max_worker_processes (a restart is needed), then run CALL migrate.run() again.")));
+	}
+
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(stop_worker_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	running_worker = handle;
+
+	PG_TRY();
+	{
+		status = WaitForBackgroundWorkerStartup(handle, &pid);
+		if (status == BGWH_POSTMASTER_DIED)
+			ereport(FATAL,
+					(errcode(ERRCODE_ADMIN_SHUTDOWN),
+					 errmsg("postmaster exited while a migrate background worker was starting")));
+		status = WaitForBackgroundWorkerShutdown(handle);
+		if (status == BGWH_POSTMASTER_DIED)
+			ereport(FATAL,
+					(errcode(ERRCODE_ADMIN_SHUTDOWN),
+					 errmsg("postmaster exited while a migrate background worker was running")));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* cancelled while waiting: stop the worker, not leave it behind */
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		HOLD_INTERRUPTS();
+		TerminateBackgroundWorker(handle);
+		(void) WaitForBackgroundWorkerShutdown(handle);
+		RESUME_INTERRUPTS();
+		running_worker = NULL;
+		pg_read_barrier();
+		if (shared->state == WORKER_DONE)
+			edata->detail = psprintf("The background worker had finished migration %s and recorded it as %s.",
+									 version, up ? "applied" : "reverted");
+		else
+		{
+			edata->detail = psprintf("The background worker running migration %s was stopped after %d of %d statements; each completed statement is committed.",
+									 version, shared->statements_done,
+									 shared->nstatements);
+			edata->hint = pstrdup("The migration stays pending. A CREATE INDEX CONCURRENTLY that was running may have left an INVALID index (pg_index.indisvalid is false): drop it with DROP INDEX CONCURRENTLY before running the migration again.");
+		}
+		dsm_detach(seg);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	running_worker = NULL;
+
+	pg_read_barrier();
+	if (shared->state != WORKER_DONE)
+	{
+		WorkerShared *copy = palloc(size);
+
+		memcpy(copy, shared, size);
+		dsm_detach(seg);
+		report_worker_failure(copy, version);
+	}
+
+	result = palloc0(sizeof(MigrateStepResult));
+	result->version = pstrdup(version);
+	result->name = shared->name[0] ? pstrdup(shared->name) : NULL;
+	result->duration_us = shared->duration_us;
+	result->statements = shared->nstatements;
+	dsm_detach(seg);
+	return result;
+}

@@ -1,0 +1,708 @@
+/*-------------------------------------------------------------------------
+ *
+ * adopt.c
+ *	  migrate.adopt(): take over the history of another migration tool.
+ *
+ * A team that switches to migrate registers its migrations (usually with
+ * load() from the directory the old tool used) and then adopts the old
+ * tool's history table: every registered migration the table records as
+ * applied is marked applied in migrate, without running it, in one new
+ * batch, recorded in migrate.history with action 'adopt'.  Versions the
+ * table records that are not registered are reported, never invented.
+ *
+ * Each tool records its history its own way:
+ *	- knex: knex_migrations(name, batch, ...), one row per migration file,
+ *	  keyed by file name;
+ *	- Flyway: flyway_schema_history(installed_rank, version, type, success,
+ *	  ...): successful rows only; an undo or a repair's DELETE row
+ *	  unapplies a version; a baseline row stands for every version up to
+ *	  it; versions compare part by part as numbers ("1.1" is "1_1");
+ *	- dbmate: schema_migrations(version), one row per migration;
+ *	- golang-migrate: schema_migrations(version, dirty), one row with the
+ *	  current version: every version up to it is applied.  A dirty state
+ *	  (a migration failed half-way) is refused;
+ *	- diesel: __diesel_schema_migrations(version, run_on), the version
+ *	  with '-' removed;
+ *	- goose: goose_db_version(id, version_id, is_applied, ...), a log in
+ *	  which the latest row of a version says whether it is applied.
+ *
+ * The history table is read with the caller's privileges, and found on
+ * the caller's search_path as the tool finds it; adopt() therefore does
+ * not pin its own search_path (its queries are fully qualified).
+ *
+ * IDENTIFICATION
+ *	  src/files/adopt.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lockdefs.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/varlena.h"
+
+#include "files/files.h"
+
+PG_FUNCTION_INFO_V1(migrate_adopt);
+
+typedef enum AdoptTool
+{
+	TOOL_KNEX,
+	TOOL_FLYWAY,
+	TOOL_DBMATE,
+	TOOL_GOLANG,
+	TOOL_DIESEL,
+	TOOL_GOOSE
+} AdoptTool;
+
+/*
+ * What adopt() knows of each tool: its name, its default history table
+ * and how to read the table (two text columns, oldest first).
+ */
+static const struct
+{
+	const char *name;
+	AdoptTool	tool;
+	const char *table;
+	const char *query;
+} tools[] = {
+	{"knex", TOOL_KNEX, "knex_migrations",
+	"SELECT name::pg_catalog.text, NULL::pg_catalog.text FROM %s ORDER BY id"},
+	{"flyway", TOOL_FLYWAY, "flyway_schema_history",
+		"SELECT version::pg_catalog.text,"
+		" CASE WHEN success THEN type::pg_catalog.text END"
+		" FROM %s WHERE version IS NOT NULL ORDER BY installed_rank"},
+	{"dbmate", TOOL_DBMATE, "schema_migrations",
+	"SELECT version::pg_catalog.text, NULL::pg_catalog.text FROM %s ORDER BY 1"},
+	{"golang-migrate", TOOL_GOLANG, "schema_migrations",
+	"SELECT version::pg_catalog.text, dirty::pg_catalog.text FROM %s"},
+	{"diesel", TOOL_DIESEL, "__diesel_schema_migrations",
+	"SELECT version::pg_catalog.text, NULL::pg_catalog.text FROM %s ORDER BY 1"},
+	{"goose", TOOL_GOOSE, "goose_db_version",
+	"SELECT version_id::pg_catalog.text, is_applied::pg_catalog.text FROM %s ORDER BY id"},
+};
+
+static MigrateQuery adopt_registered_query = {
+	.sql =
+		"SELECT m.version, m.name, a.version IS NOT NULL"
+		"  FROM migrate.migrations m"
+		"  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version"
+		" ORDER BY m.sort_key",
+	.nargs = 0
+};
+
+/*
+ * A registered migration, and what adopt() does with it.
+ */
+typedef struct Registered
+{
+	char	   *version;
+	char	   *name;
+	bool		applied;
+	bool		reported;		/* its "already applied" row was added */
+	char	   *adopt_note;		/* set when it is to be adopted */
+} Registered;
+
+/*
+ * A version the tool's table records as applied.
+ */
+typedef struct ToolEntry
+{
+	char	   *key;			/* version, or knex's file name */
+	char	   *nkey;			/* key as the tool compares it (tool_key) */
+	int			seq;			/* row number in the table's order */
+	bool		applied;
+	bool		baseline;		/* Flyway baseline */
+	bool		repeated;		/* a later row of a version seen before */
+} ToolEntry;
+
+/*
+ * A registered migration under a key the tool's entries are looked up by.
+ */
+typedef struct KeyRef
+{
+	char	   *key;
+	int			index;			/* into AdoptState.registered */
+} KeyRef;
+
+/*
+ * One result row.
+ */
+typedef struct AdoptRow
+{
+	char	   *version;
+	char	   *name;
+	const char *action;
+	char	   *note;
+} AdoptRow;
+
+typedef struct AdoptState
+{
+	int			tool;			/* index into tools[] */
+	char	   *table;			/* qualified, quoted */
+	List	   *entries;		/* ToolEntry, oldest first */
+	Registered *registered;
+	int			nregistered;
+	KeyRef	   *keys;			/* registered migrations by tool_key() */
+	int			nkeys;
+	List	   *rows;			/* AdoptRow */
+} AdoptState;
+
+/*
+ * Add a result row for something adopt() reports.
+ */
+static void
+add_row(AdoptState *st, const char *version, const char *name,
+		const char *action, char *note)
+{
+	AdoptRow   *row = palloc(sizeof(AdoptRow));
+
+	row->version = version ? pstrdup(version) : NULL;
+	row->name = name ? pstrdup(name) : NULL;
+	row->action = action;
+	row->note = note;
+	st->rows = lappend(st->rows, row);
+}
+
+/*
+ * The tool argument, case-insensitive.
+ */
+static int
+tool_arg(FunctionCallInfo fcinfo)
+{
+	char	   *tool;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tool must not be NULL"),
+				 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel or goose.")));
+	tool = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	for (i = 0; i < lengthof(tools); i++)
+		if (pg_strcasecmp(tool, tools[i].name) == 0)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown migration tool \"%s\"", tool),
+			 errhint("adopt() reads the history of knex, flyway, dbmate, golang-migrate, diesel and goose.")));
+	return -1;					/* keep compiler quiet */
+}
+
+/*
+ * Find the tool's history table on the caller's search_path, or as
+ * qualified by table_name; returns it qualified and quoted.
+ */
+static char *
+history_table(FunctionCallInfo fcinfo, int tool)
+{
+	text	   *name = PG_ARGISNULL(1) ? cstring_to_text(tools[tool].table) :
+		PG_GETARG_TEXT_PP(1);
+	RangeVar   *rv = makeRangeVarFromNameList(textToQualifiedNameList(name));
+	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("history table \"%s\" of %s does not exist",
+						text_to_cstring(name), tools[tool].name),
+				 errhint("The table is looked up on the search_path, as %s does; pass table_name => 'schema.table' if it is elsewhere or named otherwise. Nothing was adopted.",
+						 tools[tool].name)));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/*
+ * Error context while the tool's history table is read.
+ */
+static void
+read_error_callback(void *arg)
+{
+	AdoptState *st = (AdoptState *) arg;
+
+	errcontext("reading %s history table %s", tools[st->tool].name, st->table);
+}
+
+/*
+ * True if "s" is a non-empty run of digits.
+ */
+static bool
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char) *s))
+			return false;
+	return true;
+}
+
+/*
+ * True if "s" is digit runs separated by '.' or '_': a Flyway version.
+ */
+static bool
+flyway_shaped(const char *s)
+{
+	bool		digit = false;
+
+	for (; *s; s++)
+	{
+		if (isdigit((unsigned char) *s))
+			digit = true;
+		else if ((*s == '.' || *s == '_') && digit)
+			digit = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
+/*
+ * knex's file name without its extension ("20240101_users.js" ->
+ * "20240101_users").
+ */
+static char *
+knex_stem(const char *file)
+{
+	char	   *stem = pstrdup(file);
+	char	   *dot = strrchr(stem, '.');
+
+	if (dot && dot != stem)
+		*dot = '\0';
+	return stem;
+}
+
+/*
+ * A version as the tool compares it, so that equal versions have equal
+ * keys: integers without leading zeros (goose, golang-migrate), Flyway's
+ * parts as integers joined by '.' without trailing zero parts, diesel's
+ * version without '-'.  NULL when
+ * "v" cannot be a version of that tool.
+ */
+static char *
+tool_key(AdoptTool tool, const char *v)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	switch (tool)
+	{
+		case TOOL_GOOSE:
+		case TOOL_GOLANG:
+			if (!all_digits(v))
+				return NULL;
+			while (*v == '0' && v[1])
+				v++;
+			return pstrdup(v);
+		case TOOL_FLYWAY:
+			if (!flyway_shaped(v))
+				return NULL;
+			for (p = v; *p;)
+			{
+				while (*p == '0' && isdigit((unsigned char) p[1]))
+					p++;
+				if (buf.len > 0)
+					appendStringInfoChar(&buf, '.');
+				while (isdigit((unsigned char) *p))
+					appendStringInfoChar(&buf, *p++);
+				if (*p)
+					p++;
+			}
+			/* 1.0 is 1 */
+			while (buf.len >= 2 && strcmp(buf.data + buf.len - 2, ".0") == 0)
+				buf.data[buf.len -= 2] = '\0';
+			return buf.data;
+		case TOOL_DIESEL:
+			for (p = v; *p; p++)
+				if (*p != '-')
+					appendStringInfoChar(&buf, *p);
+			return buf.data;
+		case TOOL_KNEX:
+		case TOOL_DBMATE:
+			break;
+	}
+	return pstrdup(v);
+}
+
+/*
+ * Add a row of the tool's table to st->entries.
+ */
+static ToolEntry *
+add_entry(AdoptState *st, const char *key)
+{
+	ToolEntry  *e = palloc0(sizeof(ToolEntry));
+	AdoptTool	tool = tools[st->tool].tool;
+
+	e->key = pstrdup(key);
+	e->nkey = tool == TOOL_KNEX ? knex_stem(key) : tool_key(tool, key);
+	if (e->nkey == NULL)
+		e->nkey = pstrdup(key);
+	e->seq = list_length(st->entries);
+	st->entries = lappend(st->entries, e);
+	return e;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const ToolEntry *ea = *(ToolEntry *const *) a;
+	const ToolEntry *eb = *(ToolEntry *const *) b;
+	int			c = strcmp(ea->nkey, eb->nkey);
+
+	return c != 0 ? c : (ea->seq > eb->seq) - (ea->seq < eb->seq);
+}
+
+/*
+ * Flyway and goose log every change: the latest row of a version says
+ * its state.  Keep the first row of each version, with the latest state,
+ * and mark the others repeated.
+ */
+static void
+merge_repeats(AdoptState *st)
+{
+	int			n = list_length(st->entries);
+	ToolEntry **sorted = palloc(sizeof(ToolEntry *) * Max(n, 1));
+	ListCell   *lc;
+	int			rep = 0;
+	int			i;
+
+	foreach(lc, st->entries)
+		sorted[foreach_current_index(lc)] = (ToolEntry *) lfirst(lc);
+	qsort(sorted, n, sizeof(ToolEntry *), entry_cmp);
+	for (i = 1; i < n; i++)
+	{
+		if (strcmp(sorted[i]->nkey, sorted[rep]->nkey) != 0)
+		{
+			rep = i;
+			continue;
+		}
+		sorted[rep]->applied = sorted[i]->applied;
+		sorted[rep]->baseline = sorted[i]->baseline;
+		sorted[i]->repeated = true;
+	}
+	pfree(sorted);
+}
+
+/*
+ * Read the tool's history table into st->entries, as the tool reads it.
+ */
+static void
+read_history(AdoptState *st)
+{
+	AdoptTool	tool = tools[st->tool].tool;
+	ErrorContextCallback callback;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	int			ret;
+	uint64		i;
+
+	callback.callback = read_error_callback;
+	callback.arg = st;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	ret = SPI_execute(psprintf(tools[st->tool].query, st->table), true, 0);
+	error_context_stack = callback.previous;
+	MemoryContextSwitchTo(oldcontext);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading %s failed: %s", st->table,
+			 SPI_result_code_string(ret));
+
+	if (tool == TOOL_GOLANG && SPI_processed > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("golang-migrate history table %s has %d rows", st->table,
+						(int) SPI_processed),
+				 errdetail("golang-migrate keeps one row, its current version."),
+				 errhint("Check that table_name names golang-migrate's table. Nothing was adopted.")));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *extra = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		ToolEntry  *e;
+
+		if (key == NULL)
+			continue;
+		switch (tool)
+		{
+			case TOOL_GOLANG:
+				if (extra && strcmp(extra, "true") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("golang-migrate history is dirty at version %s", key),
+							 errdetail("golang-migrate marks a version dirty when its migration failed part of the way: the database may hold part of it."),
+							 errhint("Repair the database by hand, clear the flag as golang-migrate's force command does (UPDATE %s SET dirty = false), then adopt again. Nothing was adopted.",
+									 st->table)));
+				e = add_entry(st, key);
+				e->applied = true;
+				break;
+			case TOOL_FLYWAY:
+				if (extra == NULL)
+				{
+					add_row(st, key, NULL, "ignored",
+							psprintf("%s records it as failed", st->table));
+					break;
+				}
+				if (strcmp(extra, "SCHEMA") == 0)
+					break;
+				e = add_entry(st, key);
+				e->applied = !(strncmp(extra, "UNDO", 4) == 0 ||
+							   strcmp(extra, "DELETE") == 0);
+				e->baseline = e->applied && strstr(extra, "BASELINE") != NULL;
+				break;
+			case TOOL_GOOSE:
+				if (migrate_number_compare(key, "0") == 0)
+					break;		/* the row goose creates with the table */
+				e = add_entry(st, key);
+				e->applied = (extra && strcmp(extra, "true") == 0);
+				break;
+			default:
+				e = add_entry(st, key);
+				e->applied = true;
+				break;
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	merge_repeats(st);
+}
+
+static int
+keyref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const KeyRef *) a)->key, ((const KeyRef *) b)->key);
+}
+
+/*
+ * Read every registered migration, in version order, and whether it is
+ * applied; index them by the tool's key (knex also by version_name, its
+ * file name without extension).
+ */
+static void
+read_registered(AdoptState *st)
+{
+	AdoptTool	tool = tools[st->tool].tool;
+	uint64		i;
+
+	(void) migrate_store_exec(&adopt_registered_query, NULL, NULL, 0);
+	st->nregistered = SPI_processed;
+	st->registered = palloc0(sizeof(Registered) * Max(st->nregistered, 1));
+	st->keys = palloc0(sizeof(KeyRef) * Max(2 * st->nregistered, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Registered *r = &st->registered[i];
+		char	   *key;
+
+		r->version = migrate_store_getstr(i, 1);
+		r->name = migrate_store_getstr(i, 2);
+		r->applied = DatumGetBool(migrate_store_getdatum(i, 3, &isnull));
+
+		if ((key = tool_key(tool, r->version)) != NULL)
+		{
+			st->keys[st->nkeys].key = key;
+			st->keys[st->nkeys++].index = i;
+		}
+		if (tool == TOOL_KNEX && r->name)
+		{
+			st->keys[st->nkeys].key = psprintf("%s_%s", r->version, r->name);
+			st->keys[st->nkeys++].index = i;
+		}
+	}
+	migrate_store_done();
+	qsort(st->keys, st->nkeys, sizeof(KeyRef), keyref_cmp);
+}
+
+/*
+ * Mark registered migration "r" for adoption, or report it applied.
+ */
+static void
+take(AdoptState *st, Registered *r, char *note)
+{
+	if (r->applied && !r->reported)
+	{
+		add_row(st, r->version, r->name, "already applied", note);
+		r->reported = true;
+	}
+	else if (!r->applied && r->adopt_note == NULL)
+		r->adopt_note = note;
+}
+
+/*
+ * Take every registered migration whose key is "key"; false if none is.
+ */
+static bool
+take_by_key(AdoptState *st, const char *key, char *note)
+{
+	KeyRef		probe = {(char *) key, 0};
+	KeyRef	   *hit = bsearch(&probe, st->keys, st->nkeys, sizeof(KeyRef),
+							  keyref_cmp);
+	KeyRef	   *end = st->keys + st->nkeys;
+
+	if (hit == NULL)
+		return false;
+	while (hit > st->keys && strcmp(hit[-1].key, key) == 0)
+		hit--;
+	for (; hit < end && strcmp(hit->key, key) == 0; hit++)
+		take(st, &st->registered[hit->index], note);
+	return true;
+}
+
+/*
+ * Match the tool's applied versions with the registered migrations.
+ */
+static void
+match_history(AdoptState *st)
+{
+	AdoptTool	tool = tools[st->tool].tool;
+	ListCell   *lc;
+
+	foreach(lc, st->entries)
+	{
+		ToolEntry  *e = (ToolEntry *) lfirst(lc);
+		bool		found = false;
+		int			i;
+
+		if (!e->applied || e->repeated)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+
+		if (tool == TOOL_GOLANG)
+		{
+			/* golang-migrate keeps its current version: all up to it */
+			for (i = 0; i < st->nregistered; i++)
+			{
+				Registered *r = &st->registered[i];
+				int			c;
+
+				if (!all_digits(r->version))
+					continue;
+				c = migrate_number_compare(r->version, e->key);
+				if (c == 0)
+					found = true;
+				if (c <= 0)
+					take(st, r, c == 0 ?
+						 psprintf("%s records version %s", st->table, e->key) :
+						 psprintf("%s is at version %s", st->table, e->key));
+			}
+		}
+		else if (tool == TOOL_KNEX)
+		{
+			char	   *note = psprintf("%s records %s", st->table, e->key);
+			char	   *sep = strchr(e->nkey, '_');
+
+			/* version_name.js, else the version before its first '_' */
+			found = take_by_key(st, e->nkey, note);
+			if (!found && sep)
+				found = take_by_key(st, pnstrdup(e->nkey, sep - e->nkey), note);
+		}
+		else
+			found = take_by_key(st, e->nkey,
+								psprintf("%s records version %s", st->table, e->key));
+
+		/* a Flyway baseline stands for every version up to it */
+		if (e->baseline)
+			for (i = 0; i < st->nregistered; i++)
+			{
+				Registered *r = &st->registered[i];
+
+				if (flyway_shaped(r->version) &&
+					migrate_flyway_compare(r->version, e->key) < 0)
+					take(st, r, psprintf("below the Flyway baseline %s", e->key));
+			}
+
+		if (!found)
+			add_row(st, tool == TOOL_KNEX ? NULL : e->key, NULL,
+					"not registered",
+					psprintf("%s records %s%s, which matches no registered migration",
+							 st->table, tool == TOOL_KNEX ? "" : "version ",
+							 e->key));
+	}
+}
+
+/*
+ * adopt(tool, table_name) returns setof (version, name, action, note)
+ */
+Datum
+migrate_adopt(PG_FUNCTION_ARGS)
+{
+	AdoptState	st;
+	List	   *adopted = NIL;
+	List	   *rows = NIL;
+	ListCell   *lc;
+	TupleDesc	tupdesc;
+	Tuplestorestate *tupstore;
+	int			i;
+
+	memset(&st, 0, sizeof(st));
+	st.tool = tool_arg(fcinfo);
+
+	migrate_call_begin();
+	st.table = history_table(fcinfo, st.tool);
+	read_history(&st);
+	read_registered(&st);
+	match_history(&st);
+
+	for (i = 0; i < st.nregistered; i++)
+		if (st.registered[i].adopt_note)
+			adopted = lappend(adopted, &st.registered[i]);
+
+	if (adopted != NIL)
+	{
+		int			batch = migrate_next_batch();
+
+		foreach(lc, adopted)
+		{
+			Registered *r = (Registered *) lfirst(lc);
+
+			CHECK_FOR_INTERRUPTS();
+			migrate_mark_applied(r->version, batch, "adopt");
+		}
+		ereport(NOTICE,
+				(errmsg("adopted %d migration%s from %s as batch %d",
+						list_length(adopted), list_length(adopted) == 1 ? "" : "s",
+						tools[st.tool].name, batch),
+				 errdetail("They are marked applied; nothing was run.")));
+	}
+	else
+		ereport(NOTICE,
+				(errmsg("no migration to adopt from %s", tools[st.tool].name)));
+
+	migrate_call_end();
+
+	/* adopted migrations first, in version order, then what was reported */
+	foreach(lc, adopted)
+	{
+		Registered *r = (Registered *) lfirst(lc);
+		AdoptRow   *row = palloc(sizeof(AdoptRow));
+
+		row->version = r->version;
+		row->name = r->name;
+		row->action = "adopted";
+		row->note = r->adopt_note;
+		rows = lappend(rows, row);
+	}
+	rows = list_concat(rows, st.rows);
+
+	tupstore = migrate_materialize_srf(fcinfo, &tupdesc);
+	foreach(lc, rows)
+	{
+		AdoptRow   *row = (AdoptRow *) lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {row->version == NULL, row->name == NULL, false,
+		row->note == NULL};
+
+		values[0] = row->version ? CStringGetTextDatum(row->version) : (Datum) 0;
+		values[1] = row->name ? CStringGetTextDatum(row->name) : (Datum) 0;
+		values[2] = CStringGetTextDatum(row->action);
+		values[3] = row->note ? CStringGetTextDatum(row->note) : (Datum) 0;
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}

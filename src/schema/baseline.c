@@ -1,0 +1,210 @@
+/*-------------------------------------------------------------------------
+ *
+ * baseline.c
+ *	  baseline(): adopt an existing database by recording its schema as
+ *	  a migration that is already applied.
+ *
+ * A team that starts using migrate on a database that already has its
+ * tables registers one migration whose up script is schema(): run on an
+ * empty database it creates what this one has; here it is recorded as
+ * applied without running anything (history action "baseline").  Later
+ * migrations build on it.
+ *
+ * Its down script drops what the up script creates, newest first and
+ * without CASCADE, so that it fails, and reverts nothing, when anything
+ * else depends on those objects.  It is safe to run only where it cannot
+ * lose data, so it starts by checking that no table in the schemas it
+ * covers holds rows, and refuses otherwise.  Extensions, the schemas that hold them
+ * and the public schema are never dropped: the up script only creates
+ * extensions if they are missing, and cannot tell whether it did.
+ *
+ * IDENTIFICATION
+ *	  src/schema/baseline.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "schema/schema.h"
+
+PG_FUNCTION_INFO_V1(migrate_baseline);
+
+/*
+ * Whether migrate already tracks the database, whether the version is
+ * taken, and the registered versions that sort before it.
+ */
+static MigrateQuery baseline_state_query = {
+	.sql =
+		"SELECT (SELECT pg_catalog.count(*) FROM migrate.applied),"
+		"       EXISTS (SELECT FROM migrate.migrations m"
+		"                WHERE m.version OPERATOR(pg_catalog.=) $1),"
+		"       (SELECT pg_catalog.string_agg(m.version, ', ' ORDER BY m.sort_key)"
+		"          FROM migrate.migrations m"
+		"         WHERE m.sort_key OPERATOR(pg_catalog.<) migrate.version_key($1))",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+/*
+ * A dollar-quote tag based on "base" that does not occur in "body".
+ */
+static char *
+dollar_tag(const char *body, const char *base)
+{
+	char	   *tag = psprintf("$%s$", base);
+	int			i;
+
+	for (i = 1; strstr(body, tag) != NULL; i++)
+		tag = psprintf("$%s%d$", base, i);
+	return tag;
+}
+
+/*
+ * The down script: a check that no table of the schemas dumped holds
+ * rows, then the drops.  NULL when there is nothing to drop.  The check
+ * names the schemas rather than every table, so that it stays short (an
+ * error shows the statement), and it is stricter, if anything.
+ */
+static char *
+baseline_down(const SchemaResult *schema)
+{
+	StringInfoData down;
+	StringInfoData body;
+	char	   *tag;
+	int			i;
+
+	if (schema->drops[0] == '\0')
+		return NULL;
+
+	initStringInfo(&down);
+	if (schema->has_tables)
+	{
+		initStringInfo(&body);
+		appendStringInfoString(&body,
+							   "\nDECLARE\n"
+							   "    t pg_catalog.regclass;\n"
+							   "    nonempty pg_catalog.bool;\n"
+							   "BEGIN\n"
+							   "    FOR t IN SELECT c.oid FROM pg_catalog.pg_class c\n"
+							   "              JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace\n"
+							   "             WHERE c.relkind OPERATOR(pg_catalog.=) 'r'\n"
+							   "               AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[");
+		for (i = 0; i < schema->nschemas; i++)
+			appendStringInfo(&body, "%s%s", i > 0 ? ", " : "",
+							 quote_literal_cstr(schema->schemas[i]));
+		appendStringInfoString(&body,
+							   "])\n"
+							   "               AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d\n"
+							   "                                WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass\n"
+							   "                                  AND d.objid OPERATOR(pg_catalog.=) c.oid\n"
+							   "                                  AND d.deptype OPERATOR(pg_catalog.=) 'e')\n"
+							   "             ORDER BY n.nspname, c.relname LOOP\n"
+							   "        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM ONLY %s)', t)\n"
+							   "            INTO nonempty;\n"
+							   "        IF nonempty THEN\n"
+							   "            RAISE EXCEPTION 'table % holds rows', t\n"
+							   "                USING ERRCODE = 'object_not_in_prerequisite_state',\n"
+							   "                      DETAIL = 'The down script of a baseline drops its objects only when no table holds rows.',\n"
+							   "                      HINT = 'Empty the tables first, or drop the objects by hand and record that with migrate.forget().';\n"
+							   "        END IF;\n"
+							   "    END LOOP;\n"
+							   "END\n");
+		tag = dollar_tag(body.data, "baseline");
+		appendStringInfo(&down, "DO %s%s%s;\n", tag, body.data, tag);
+	}
+	appendStringInfoString(&down, schema->drops);
+	return down.data;
+}
+
+/*
+ * baseline(version text, name text) returns (version, name, statements,
+ * reversible)
+ *
+ * Register a migration whose up script is schema() and record it as
+ * applied, in a batch of its own, without running it.
+ */
+Datum
+migrate_baseline(PG_FUNCTION_ARGS)
+{
+	char	   *version = migrate_text_arg(fcinfo, 0);
+	char	   *name = PG_ARGISNULL(1) ? "baseline" :
+		text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Datum		arg;
+	bool		isnull;
+	int64		applied;
+	bool		registered;
+	char	   *before;
+	SchemaResult schema;
+	char	   *down;
+	int			statements;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	migrate_check_version(version, "version");
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	migrate_call_begin();
+
+	arg = CStringGetTextDatum(version);
+	(void) migrate_store_exec(&baseline_state_query, &arg, NULL, 1);
+	applied = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
+	registered = DatumGetBool(migrate_store_getdatum(0, 2, &isnull));
+	before = migrate_store_getstr(0, 3);
+	migrate_store_done();
+
+	if (applied > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot record baseline \"%s\": migrate already tracks this database",
+						version),
+				 errdetail("%lld migration%s applied.", (long long) applied,
+						   applied == 1 ? " is" : "s are"),
+				 errhint("A baseline adopts a database that has no applied migrations; record later changes as new migrations. Nothing was registered.")));
+	if (registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("migration \"%s\" is already registered", version),
+				 errhint("Choose a version that is not registered for the baseline, usually one that sorts before every other migration. Nothing was registered.")));
+
+	migrate_schema_build(NULL, &schema);
+	if (schema.nitems == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot record baseline \"%s\": the database has no user objects",
+						version),
+				 errhint("There is nothing to adopt: register the first migration with migrate.add(). Nothing was registered.")));
+
+	down = baseline_down(&schema);
+	(void) migrate_register(version, schema.ddl, down, name, true, NULL);
+	migrate_mark_applied(version, migrate_next_batch(), "baseline");
+	statements = migrate_parse_script(version, "up", schema.ddl, false)->nstatements;
+
+	if (before)
+		ereport(WARNING,
+				(errmsg("registered migrations sort before baseline \"%s\": %s",
+						version, before),
+				 errdetail("They are pending: migrate.latest() applies them after the baseline, out of order."),
+				 errhint("Remove them with migrate.remove() if the baseline already contains their changes.")));
+	ereport(NOTICE,
+			(errmsg("baseline \"%s\" recorded as applied; nothing was run", version),
+			 errdetail("Its up script has %d statement%s%s.", statements,
+					   statements == 1 ? "" : "s",
+					   down ? "" : "; it has no down script")));
+
+	migrate_call_end();
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = Int32GetDatum(statements);
+	values[3] = BoolGetDatum(down != NULL);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
+}
