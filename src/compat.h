@@ -44,4 +44,16 @@
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
+/*
+ * The relation a sequence's WAL record is for: 16 renamed RelFileNode to
+ * RelFileLocator.
+ */
+#if PG_VERSION_NUM >= 160000
+#define migrate_seq_rec_set_relation(xlrec, rel) \
+	((xlrec).locator = (rel)->rd_locator)
+#else
+#define migrate_seq_rec_set_relation(xlrec, rel) \
+	((xlrec).node = (rel)->rd_node)
+#endif
+
 #endif							/* MIGRATE_COMPAT_H */

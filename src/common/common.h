@@ -63,6 +63,9 @@ extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
 extern bool migrate_try_in_subtransaction(MigrateWork work, void *arg);
 extern ErrorData *migrate_subtransaction_error(MigrateWork work, void *arg);
 
+/* in sequence.c */
+extern int64 migrate_sequence_next(Oid seqid);
+
 /* in store.c */
 extern int	migrate_store_exec(MigrateQuery *query, Datum *values,
 							   const char *nulls, long count);

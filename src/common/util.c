@@ -19,6 +19,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
@@ -153,6 +154,12 @@ migrate_in_subtransaction(MigrateWork work, void *arg, bool keep)
  * and an error it raised is a failed attempt (false), not an error of the
  * statement.  A cancel request still cancels.  What "work" allocates is
  * in the caller's memory context.
+ *
+ * The work is silent: what it reports below ERROR (a NOTICE of parse
+ * analysis such as "type reference ... converted", a WARNING of the raw
+ * parser) was reported by the user's statement already, or is none of
+ * the user's business.  The message levels are raised for the
+ * subtransaction only; its rollback puts them back.
  */
 bool
 migrate_try_in_subtransaction(MigrateWork work, void *arg)
@@ -166,6 +173,12 @@ migrate_try_in_subtransaction(MigrateWork work, void *arg)
 
 	PG_TRY();
 	{
+		(void) set_config_option("client_min_messages", "error",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+		(void) set_config_option("log_min_messages", "error",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 		work(arg);
 	}
 	PG_CATCH();

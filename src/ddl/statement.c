@@ -231,17 +231,22 @@ innermost_context(void)
 	innermost.arg = saved->arg;
 	innermost.previous = NULL;
 
-	error_context_stack = &innermost;
+	/*
+	 * PG_TRY() saves error_context_stack and PG_END_TRY() restores it, on
+	 * every way out.  So the stack is switched to the local frame inside the
+	 * PG_TRY() block, never before it: had it been switched before,
+	 * PG_END_TRY() would put the local frame back, and the stack would point
+	 * into this function's dead stack frame once it returns (the next error
+	 * or notice would then call garbage).
+	 */
 	PG_TRY();
 	{
+		error_context_stack = &innermost;
 		context = GetErrorContextStack();
-	}
-	PG_FINALLY();
-	{
-		error_context_stack = saved;
 	}
 	PG_END_TRY();
 
+	Assert(error_context_stack == saved);
 	return context;
 }
 

@@ -698,7 +698,7 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 		extension = get_extension_name(CurrentExtensionObject);
 
 	memset(nulls, false, sizeof(nulls));
-	values[0] = Int64GetDatum(nextval_internal(seqid, false));
+	values[0] = Int64GetDatum(migrate_sequence_next(seqid));
 	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[2] = name_datum(GetUserNameFromId(GetUserId(), false));
 	values[3] = name_datum(GetUserNameFromId(GetSessionUserId(), false));

@@ -184,12 +184,19 @@ migrate_exec_script(const char *version, const char *name,
 	MemoryContext oldcontext = CurrentMemoryContext;
 	MigrateExec	run;
 	int			i;
+	MigrateScript *script = migrate_parse_script(version, direction, text,
+												 false);
 
-	migrate_exec_begin(&run, version, name,
-					  migrate_parse_script(version, direction, text, false));
-	run.failed = failed;
+	/*
+	 * The error context is pushed inside PG_TRY(): PG_END_TRY() restores
+	 * error_context_stack to what it was when PG_TRY() began, so a frame
+	 * pushed before it would be left on the stack after this function
+	 * returns, pointing into its dead stack frame.
+	 */
 	PG_TRY();
 	{
+		migrate_exec_begin(&run, version, name, script);
+		run.failed = failed;
 		for (i = 0; i < run.script->nstatements; i++)
 		{
 			char	   *sql = migrate_exec_statement(&run, i);
@@ -214,6 +221,6 @@ migrate_exec_script(const char *version, const char *name,
 	}
 	PG_END_TRY();
 
-	return run.script->nstatements;
+	return script->nstatements;
 }
 
