@@ -40,6 +40,14 @@ typedef struct MigrateQuery
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
 
+/* The values of migrate.strict, weakest first (settings.c). */
+typedef enum MigrateStrictMode
+{
+	MIGRATE_STRICT_OFF,
+	MIGRATE_STRICT_WARN,
+	MIGRATE_STRICT_ON
+} MigrateStrictMode;
+
 /* Work to run in a subtransaction (util.c). */
 typedef void (*MigrateWork) (void *arg);
 
@@ -48,9 +56,10 @@ extern bool migrate_lock_wait;
 extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
 extern char *migrate_environment;
-extern bool migrate_strict;
+extern int	migrate_strict;
 
 extern void migrate_define_settings(void);
+extern bool migrate_parse_strict(const char *value, int *mode);
 
 /* in util.c */
 extern void migrate_spi_connect(void);

@@ -30,8 +30,45 @@ int			migrate_lock_retries = 0;
 /* migrate.environment: where this database runs, for environments => */
 char	   *migrate_environment = NULL;
 
-/* migrate.strict: DDL only inside migrations */
-bool		migrate_strict = false;
+/* migrate.strict: DDL only inside migrations (MigrateStrictMode) */
+int			migrate_strict = MIGRATE_STRICT_OFF;
+
+/*
+ * Values of migrate.strict; the boolean spellings are accepted as
+ * PostgreSQL accepts them for a boolean setting, but not listed.
+ */
+static const struct config_enum_entry strict_options[] = {
+	{"off", MIGRATE_STRICT_OFF, false},
+	{"warn", MIGRATE_STRICT_WARN, false},
+	{"on", MIGRATE_STRICT_ON, false},
+	{"false", MIGRATE_STRICT_OFF, true},
+	{"true", MIGRATE_STRICT_ON, true},
+	{"no", MIGRATE_STRICT_OFF, true},
+	{"yes", MIGRATE_STRICT_ON, true},
+	{"0", MIGRATE_STRICT_OFF, true},
+	{"1", MIGRATE_STRICT_ON, true},
+	{NULL, 0, false}
+};
+
+/*
+ * Parse a value of migrate.strict as the setting would; false if it is
+ * not one.
+ */
+bool
+migrate_parse_strict(const char *value, int *mode)
+{
+	const struct config_enum_entry *entry;
+
+	for (entry = strict_options; entry->name; entry++)
+	{
+		if (pg_strcasecmp(value, entry->name) == 0)
+		{
+			*mode = entry->val;
+			return true;
+		}
+	}
+	return false;
+}
 
 /*
  * Define the migrate.* settings, then reserve the prefix so that a typo
@@ -83,14 +120,17 @@ migrate_define_settings(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("migrate.strict",
-							 "Allow DDL only inside migrations.",
-							 "When on, a DDL statement run outside a migration fails "
-							 "with an error that says how to apply it as a migration. "
-							 "Temporary objects, extension scripts and restores by "
-							 "pg_restore or psql are exempt.",
+	DefineCustomEnumVariable("migrate.strict",
+							 "Allows DDL only inside migrations (on), or reports DDL outside them (warn).",
+							 "on: a DDL statement run outside a migration fails with an "
+							 "error that says how to apply it as a migration. warn: it runs, "
+							 "with a WARNING, and is recorded as drift. Temporary objects, "
+							 "extension scripts and restores by pg_restore or psql are exempt. "
+							 "Only a superuser changes it; a database or role that set it "
+							 "stays strict whatever a client passes at connection.",
 							 &migrate_strict,
-							 false,
+							 MIGRATE_STRICT_OFF,
+							 strict_options,
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);

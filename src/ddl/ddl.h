@@ -49,6 +49,11 @@ extern int	migrate_ddl_relation_columns(Oid relid);
 extern List *migrate_ddl_definitions_before(Node *parsetree,
 											MemoryContext resultcxt);
 
+/* in strict.c */
+extern int	migrate_strict_mode(void);
+extern void migrate_strict_refuse(const char *tag, const char *statement);
+extern void migrate_strict_warn(const char *tag);
+
 /* in trigger.c */
 extern void migrate_ddl_init(void);
 

@@ -348,6 +348,84 @@ any_relation_temporary(List *rangevars)
 }
 
 /*
+ * True if every relation of "rangevars" is temporary: the parents a
+ * temporary table inherits from.  A temporary table that inherits from a
+ * permanent one changes the permanent table too (its children, which its
+ * scans read in this session), so it is not a temporary matter.
+ */
+static bool
+all_relations_temporary(List *rangevars)
+{
+	ListCell   *lc;
+
+	foreach(lc, rangevars)
+		if (!IsA(lfirst(lc), RangeVar) ||
+			!relation_temporary((RangeVar *) lfirst(lc), false))
+			return false;
+	return true;
+}
+
+/*
+ * True if the subcommands of an ALTER TABLE of a temporary table leave
+ * permanent relations alone: INHERIT and NO INHERIT name a parent,
+ * ATTACH and DETACH PARTITION a partition.
+ */
+static bool
+alter_cmds_temporary(List *cmds)
+{
+	ListCell   *lc;
+
+	foreach(lc, cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddInherit:
+			case AT_DropInherit:
+				if (!relation_temporary((RangeVar *) cmd->def, false))
+					return false;
+				break;
+			case AT_AttachPartition:
+			case AT_DetachPartition:
+				if (!relation_temporary(((PartitionCmd *) cmd->def)->name, false))
+					return false;
+				break;
+			default:
+				break;
+		}
+	}
+	return true;
+}
+
+/*
+ * True if a sequence's options link it to temporary tables only: OWNED BY
+ * a permanent table's column makes the permanent table own it.
+ */
+static bool
+sequence_options_temporary(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+		List	   *owned_by;
+
+		if (strcmp(opt->defname, "owned_by") != 0)
+			continue;
+		owned_by = castNode(List, opt->arg);
+		/* OWNED BY NONE */
+		if (list_length(owned_by) == 1 &&
+			strcmp(strVal(linitial(owned_by)), "none") == 0)
+			continue;
+		if (!relation_temporary(owner_relation(owned_by), false))
+			return false;
+	}
+	return true;
+}
+
+/*
  * True if DDL statement "parsetree" may concern temporary objects only,
  * judged from the names in it before it runs.
  */
@@ -357,7 +435,8 @@ migrate_ddl_names_temporary(Node *parsetree)
 	switch (nodeTag(parsetree))
 	{
 		case T_CreateStmt:
-			return relation_temporary(((CreateStmt *) parsetree)->relation, true);
+			return relation_temporary(((CreateStmt *) parsetree)->relation, true) &&
+				all_relations_temporary(((CreateStmt *) parsetree)->inhRelations);
 		case T_CreateTableAsStmt:
 			return relation_temporary(((CreateTableAsStmt *) parsetree)->into->rel,
 									  true);
@@ -365,7 +444,8 @@ migrate_ddl_names_temporary(Node *parsetree)
 			return relation_temporary(((ViewStmt *) parsetree)->view, true) ||
 				reads_temporary_walker(((ViewStmt *) parsetree)->query, NULL);
 		case T_CreateSeqStmt:
-			return relation_temporary(((CreateSeqStmt *) parsetree)->sequence, true);
+			return relation_temporary(((CreateSeqStmt *) parsetree)->sequence, true) &&
+				sequence_options_temporary(((CreateSeqStmt *) parsetree)->options);
 		case T_CompositeTypeStmt:
 			return relation_temporary(((CompositeTypeStmt *) parsetree)->typevar,
 									  true);
@@ -373,9 +453,11 @@ migrate_ddl_names_temporary(Node *parsetree)
 			return relation_temporary(((IndexStmt *) parsetree)->relation, false);
 		case T_AlterTableStmt:
 			return relation_temporary(((AlterTableStmt *) parsetree)->relation,
-									  false);
+									  false) &&
+				alter_cmds_temporary(((AlterTableStmt *) parsetree)->cmds);
 		case T_AlterSeqStmt:
-			return relation_temporary(((AlterSeqStmt *) parsetree)->sequence, false);
+			return relation_temporary(((AlterSeqStmt *) parsetree)->sequence, false) &&
+				sequence_options_temporary(((AlterSeqStmt *) parsetree)->options);
 		case T_CreateTrigStmt:
 			return relation_temporary(((CreateTrigStmt *) parsetree)->relation,
 									  false);

@@ -88,9 +88,6 @@ PG_FUNCTION_INFO_V1(migrate_ddl_command_start);
 PG_FUNCTION_INFO_V1(migrate_ddl_command_end);
 PG_FUNCTION_INFO_V1(migrate_sql_drop);
 
-/* How much of a refused statement the hint quotes. */
-#define HINT_STATEMENT_MAXLEN	200
-
 /*
  * The columns of migrate.ddl_log, in order: a row is appended directly
  * (migrate_store_append), or, if a DBA changed the table, inserted by
@@ -138,7 +135,8 @@ typedef struct PendingCommand
 	bool		text_known;		/* statement was looked for at start */
 	char	   *statement;
 	bool		top_level;
-	bool		strict_deferred;	/* strict mode decides on its objects */
+	int			strict_deferred;	/* strict mode (MigrateStrictMode) that
+									 * decides on its objects, or off */
 	List	   *definitions;	/* MigrateDefinition */
 	List	   *dropped;		/* LogObject of its sql_drop, for the end */
 	int			ndropped;		/* objects its sql_drop reported */
@@ -379,51 +377,23 @@ event_trigger_data(FunctionCallInfo fcinfo, const char *name)
 }
 
 /*
- * Strict mode: refuse a DDL statement run outside a migration.
+ * The strict mode that applies to this statement: the mode in force,
+ * unless a migration is running or the statement is an extension's
+ * business.
  */
-static void
-refuse_outside_migration(EventTriggerData *trigdata, const char *statement)
-{
-	const char *tag = GetCommandTagName(trigdata->tag);
-	char	   *example;
-
-	if (statement)
-	{
-		int			len = strlen(statement);
-		int			cliplen = pg_mbcliplen(statement, len, HINT_STATEMENT_MAXLEN);
-
-		example = psprintf("$up$%.*s%s$up$", cliplen, statement,
-						   cliplen < len ? " ..." : "");
-	}
-	else
-		example = "$up$...$up$";
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("cannot run %s outside a migration", tag),
-			 errdetail("migrate.strict is on: in this database, schema changes are made by migrations only."),
-			 errhint("Apply it as a migration: SELECT * FROM migrate.apply('<version>', %s, down => $down$...$down$). Temporary objects are exempt.",
-					 example)));
-}
-
-/*
- * True if strict mode applies to this statement: it is on, no migration
- * is running, and the statement is not an extension's business.
- */
-static bool
+static int
 strict_applies(Node *parsetree)
 {
-	if (!migrate_strict || migrate_current_migration() != NULL ||
-		creating_extension)
-		return false;
+	if (migrate_current_migration() != NULL || creating_extension)
+		return MIGRATE_STRICT_OFF;
 	switch (nodeTag(parsetree))
 	{
 		case T_CreateExtensionStmt:
 		case T_AlterExtensionStmt:
 		case T_AlterExtensionContentsStmt:
-			return false;
+			return MIGRATE_STRICT_OFF;
 		default:
-			return true;
+			return migrate_strict_mode();
 	}
 }
 
@@ -437,7 +407,7 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 													"migrate.ddl_command_start");
 	Node	   *parsetree = trigdata->parsetree;
 	bool		hooked;
-	bool		deferred = false;
+	int			deferred;
 	List	   *definitions;
 	PendingCommand *entry;
 	Oid			seqid;
@@ -452,21 +422,24 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 
 	hooked = migrate_ddl_statement_hooked(parsetree);
 
-	if (strict_applies(parsetree))
+	/*
+	 * Strict mode refuses now what is not about temporary objects by its
+	 * names; the rest waits for the objects the command reports, at its
+	 * end, as does the WARNING of mode warn.
+	 */
+	deferred = strict_applies(parsetree);
+	if (deferred == MIGRATE_STRICT_ON &&
+		!migrate_ddl_names_temporary(parsetree))
 	{
-		if (!migrate_ddl_names_temporary(parsetree))
-		{
-			bool		top_level;
+		bool		top_level;
 
-			refuse_outside_migration(trigdata,
-									 migrate_ddl_statement_text(parsetree,
-																&top_level));
-		}
-		deferred = true;
+		migrate_strict_refuse(GetCommandTagName(trigdata->tag),
+							  migrate_ddl_statement_text(parsetree,
+														 &top_level));
 	}
 
 	definitions = migrate_ddl_definitions_before(parsetree, pending_cxt);
-	if (hooked && !deferred && definitions == NIL)
+	if (hooked && deferred == MIGRATE_STRICT_OFF && definitions == NIL)
 		PG_RETURN_NULL();
 
 	entry = pending_for(parsetree, true);
@@ -691,8 +664,10 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	else
 		statement = migrate_ddl_statement_text(trigdata->parsetree, &top_level);
 
-	if (entry && entry->strict_deferred)
-		refuse_outside_migration(trigdata, statement);
+	if (entry && entry->strict_deferred == MIGRATE_STRICT_ON)
+		migrate_strict_refuse(command_tag, statement);
+	else if (entry && entry->strict_deferred == MIGRATE_STRICT_WARN)
+		migrate_strict_warn(command_tag);
 
 	if (creating_extension && OidIsValid(CurrentExtensionObject))
 		extension = get_extension_name(CurrentExtensionObject);

@@ -78,6 +78,24 @@ DROP TABLE scratch_2 CASCADE;
 DROP TABLE IF EXISTS pg_temp.never_there;
 SELECT count(*) AS temporary_tables
   FROM pg_class WHERE relname IN ('explicit', 'created_in_pg_temp') AND relpersistence = 't';
+-- but a temporary object that changes a permanent one is not a
+-- temporary matter: inheriting from a permanent table adds a child to it,
+-- OWNED BY a permanent column makes the table own the sequence
+\set VERBOSITY terse
+CREATE TEMP TABLE temp_child () INHERITS (fixture);
+CREATE TEMP TABLE temp_loner (a int);
+ALTER TABLE temp_loner INHERIT fixture;
+CREATE TEMP SEQUENCE temp_owned OWNED BY fixture.a;
+CREATE TEMP SEQUENCE temp_free;
+ALTER SEQUENCE temp_free OWNED BY fixture.a;
+\set VERBOSITY default
+SELECT count(*) AS children_of_fixture FROM pg_inherits WHERE inhparent = 't22.fixture'::regclass;
+-- among temporary tables it stays exempt
+CREATE TEMP TABLE temp_parent (a int);
+CREATE TEMP TABLE temp_child_of_temp () INHERITS (temp_parent);
+ALTER TABLE temp_loner INHERIT temp_parent;
+ALTER SEQUENCE temp_free OWNED BY temp_loner.a;
+DROP TABLE temp_parent CASCADE;
 
 -- extension scripts and CREATE/ALTER EXTENSION are not refused (and
 -- are recorded); DROP EXTENSION of another extension is refused
@@ -125,6 +143,20 @@ ALTER ROLE regress_t22_app RESET migrate.strict;
 -- recorded all the same
 SET migrate.strict = off;
 CREATE TABLE hot_fix (a int);
+SET migrate.strict = on;
+
+-- warn: DDL outside a migration runs, with a WARNING, and is recorded;
+-- temporary objects stay silent
+SET client_min_messages = warning;
+SET migrate.strict = warn;
+SHOW migrate.strict;
+CREATE TABLE warned (a int);
+CREATE TEMP TABLE warned_scratch (a int);
+SELECT version FROM migrate.apply('0003', 'CREATE TABLE no_warning (a int)', 'DROP TABLE no_warning');
+-- the setting takes the boolean spellings too, and nothing else
+SET migrate.strict = true;
+SHOW migrate.strict;
+SET migrate.strict = 'strong';
 SET migrate.strict = on;
 
 -- what was recorded: nothing that was refused

@@ -158,18 +158,97 @@ sub check_strict
 		"$mode: strict mode refuses the role's first DDL, though the role tried to turn it off");
 	is($node->safe_psql('app', q{SELECT to_regclass('strict_made') IS NULL}),
 		't', "$mode: nothing created");
+
+	# A client option at connection cannot turn it off: PostgreSQL refuses
+	# the role's value when the library loads, and strict mode still holds
+	# the value set for the role (and for the database).
+	foreach my $how (
+		[ 'PGOPTIONS, role set to on',        'regress_strict',    'app',      1, 0 ],
+		[ 'connection option, role set to on', 'regress_strict',    'app',      0, 1 ],
+		[ 'PGOPTIONS, database set to on',     'regress_db_strict', 'strictdb', 1, 0 ],
+		[ 'connection option, database set to on', 'regress_db_strict', 'strictdb', 0, 1 ])
+	{
+		my ($label, $role, $db, $pgoptions, $connopt) = @$how;
+		local $ENV{PGOPTIONS} = $pgoptions ? '-c migrate.strict=off' : undef;
+		my $connstr = $node->connstr($db) . " user=$role";
+		$connstr .= q{ options='-c migrate.strict=off'} if $connopt;
+		($ret, $stdout, $stderr) = $node->psql(
+			$db, 'CREATE TABLE bypass_made (a int)',
+			on_error_stop => 0, connstr => $connstr);
+		# preloaded, PostgreSQL itself refuses the connection
+		like(
+			$stderr,
+			$mode eq 'shared_preload_libraries'
+			? qr/FATAL:  permission denied to set parameter "migrate.strict"/
+			: qr/cannot run CREATE TABLE outside a migration/,
+			"$mode: strict mode holds against a client option ($label)");
+	}
+	is($node->safe_psql('app', q{SELECT to_regclass('bypass_made') IS NULL}),
+		't', "$mode: nothing created by a client option");
+	is($node->safe_psql('strictdb', q{SELECT to_regclass('bypass_made') IS NULL}),
+		't', "$mode: nothing created by a client option in the strict database");
+
+	# a value stored while the library was not loaded and not valid for
+	# migrate.strict: strict mode is on, with a WARNING that says why
+	($ret, $stdout, $stderr) = $node->psql(
+		'app', 'CREATE TABLE invalid_made (a int)',
+		on_error_stop => 0, extra_params => [ '-U', 'regress_invalid' ]);
+	like(
+		$stderr,
+		qr/invalid value for parameter "migrate.strict": "strong".*cannot run CREATE TABLE outside a migration/s,
+		"$mode: an invalid configured value fails closed");
+
+	# warn: the DDL runs, with a WARNING, and is recorded
+	($ret, $stdout, $stderr) = $node->psql(
+		'app', 'CREATE TABLE warned_made (a int); DROP TABLE warned_made',
+		on_error_stop => 0, extra_params => [ '-U', 'regress_warn' ]);
+	like($stderr, qr/WARNING:  CREATE TABLE ran outside a migration/,
+		"$mode: warn reports DDL outside a migration");
+	is($ret, 0, "$mode: warn lets it run");
+
+	# the explicit exemption of a maintenance role in a strict database
+	($ret, $stdout, $stderr) = $node->psql(
+		'strictdb', 'CREATE TABLE maintenance_made (a int); DROP TABLE maintenance_made',
+		on_error_stop => 0, extra_params => [ '-U', 'regress_maintenance' ]);
+	is($ret, 0, "$mode: a role exempted with ALTER ROLE ... SET migrate.strict = off does DDL");
+	is($stderr, '', "$mode: ... without a warning");
 }
+
+# Roles and a database for strict mode.  These settings are made while
+# the library is not loaded in the session, as a DBA's ALTER ROLE often
+# is: the invalid value is stored unchecked.
+$node->safe_psql('postgres', q{
+	CREATE DATABASE strictdb;
+	CREATE ROLE regress_db_strict LOGIN;
+	CREATE ROLE regress_invalid LOGIN;
+	ALTER ROLE regress_invalid SET migrate.strict = 'strong';
+	CREATE ROLE regress_warn LOGIN;
+	ALTER ROLE regress_warn SET migrate.strict = warn;
+	CREATE ROLE regress_maintenance LOGIN;
+	ALTER ROLE regress_maintenance SET migrate.strict = off;
+});
+$node->safe_psql('strictdb', q{
+	SET client_min_messages = warning;
+	CREATE EXTENSION migrate;
+	GRANT ALL ON SCHEMA public TO regress_db_strict, regress_maintenance;
+});
+$node->safe_psql('postgres', 'ALTER DATABASE strictdb SET migrate.strict = on');
+$node->safe_psql('app', q{
+	GRANT ALL ON SCHEMA public TO regress_invalid, regress_warn;
+});
 
 my $not_preloaded = run_cases('not preloaded');
 check_strict('not preloaded');
 
 $node->safe_psql('postgres',
-	q{ALTER DATABASE app SET session_preload_libraries = 'migrate'});
+	q{ALTER DATABASE app SET session_preload_libraries = 'migrate';
+	  ALTER DATABASE strictdb SET session_preload_libraries = 'migrate'});
 my $session_preload = run_cases('session_preload_libraries');
 is_deeply($session_preload, $not_preloaded,
 	'session_preload_libraries records the same statements');
 check_strict('session_preload_libraries');
 $node->safe_psql('postgres', 'ALTER DATABASE app RESET session_preload_libraries');
+$node->safe_psql('postgres', 'ALTER DATABASE strictdb RESET session_preload_libraries');
 
 $node->append_conf('postgresql.conf', q{shared_preload_libraries = 'migrate'});
 $node->restart;
