@@ -22,7 +22,8 @@ SELECT c.relname, c.relkind,
  ORDER BY 1;
 
 -- functions: who may run them and whether they pin search_path; the ones
--- that run migrations use the caller's search_path on purpose
+-- that run migrations use the caller's search_path on purpose, and the
+-- name-free ones the tables' generated columns call pin none (0.2.0)
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute,
        p.prosecdef AS security_definer,
