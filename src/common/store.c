@@ -298,11 +298,11 @@ migrate_history_guard(PG_FUNCTION_ARGS)
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("migrate.%s is append-only",
 					RelationGetRelationName(trigdata->tg_relation)),
-			 errdetail("%s of its rows is not allowed.",
+			 errdetail("It records what migrate did: %s of its rows is not allowed.",
 					   TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? "UPDATE" :
 					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" :
 					   "TRUNCATE"),
-			 errhint("It records what migrate did; to undo a migration, revert it with migrate.down() or migrate.rollback().")));
+			 errhint("To undo a migration, revert it with migrate.down() or migrate.rollback().")));
 
 	PG_RETURN_NULL();
 }

@@ -176,8 +176,8 @@ read_drift(void)
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("the text of DDL command %lld in migrate.ddl_log is not known",
 								(long long) id),
-						 errdetail("Without it the drift cannot be written as a migration."),
-						 errhint("Register the change as a migration by hand with migrate.add() and record it with migrate.forget() or apply it; nothing was captured.")));
+						 errdetail("Without it the drift cannot be written as a migration. Nothing was captured."),
+						 errhint("Register the change as a migration by hand with migrate.add() and record it with migrate.forget() or apply it.")));
 		}
 		dropped = DatumGetBool(migrate_store_getdatum(i, 3, &isnull));
 		if (isnull)
@@ -709,9 +709,10 @@ build_capture(Capture *cap, List *commands)
 										i + 1, first_line),
 							   down_parts);
 			ereport(NOTICE,
-					(errmsg("no inverse known for statement %d of migration %s: %s",
+					(errmsg("no inverse known for statement %d of migration \"%s\": %s",
 							i + 1, cap->version, first_line),
-					 errdetail("Its down script says so; write the inverse by hand if it is needed.")));
+					 errdetail("Its down script says so in a comment."),
+					 errhint("Write the inverse by hand if it is needed.")));
 		}
 		else if (inverse[0] != '\0')
 		{
@@ -728,7 +729,7 @@ build_capture(Capture *cap, List *commands)
 	{
 		cap->down = NULL;
 		ereport(NOTICE,
-				(errmsg("migration %s is irreversible", cap->version),
+				(errmsg("migration \"%s\" is irreversible", cap->version),
 				 errdetail("No statement of the drift has a known inverse.")));
 		return;
 	}
@@ -778,7 +779,8 @@ migrate_capture(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("migration \"%s\" already exists", cap.version),
-				 errhint("Capture the drift as a new migration, with a version no migration has. Nothing was captured.")));
+				 errdetail("Nothing was captured."),
+				 errhint("Capture the drift as a new migration, with a version no migration has.")));
 
 	commands = read_drift();
 	if (commands == NIL)
@@ -795,9 +797,9 @@ migrate_capture(PG_FUNCTION_ARGS)
 	migrate_mark_applied(cap.version, migrate_next_batch(), "capture");
 
 	ereport(NOTICE,
-			(errmsg("captured %d statement%s as migration %s, marked applied",
-					cap.statements, cap.statements == 1 ? "" : "s",
-					cap.version)));
+			(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
+						   "captured %d statements as migration \"%s\", marked applied",
+						   cap.statements, cap.statements, cap.version)));
 
 	migrate_call_end();
 

@@ -189,8 +189,8 @@ migrate_strict_refuse(const char *tag, const char *statement)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cannot run %s outside a migration", tag),
-			 errdetail("migrate.strict is on: in this database, schema changes are made by migrations only."),
-			 errhint("Apply it as a migration: SELECT * FROM migrate.apply('<version>', %s, down => $down$...$down$). Temporary objects are exempt.",
+			 errdetail("The setting migrate.strict is on: in this database, schema changes are made by migrations only. Temporary objects are exempt."),
+			 errhint("Apply it as a migration: SELECT * FROM migrate.apply('<version>', %s, down => $down$...$down$).",
 					 example)));
 }
 
@@ -204,6 +204,6 @@ migrate_strict_warn(const char *tag)
 	ereport(WARNING,
 			(errcode(ERRCODE_WARNING),
 			 errmsg("%s ran outside a migration", tag),
-			 errdetail("migrate.strict is warn: the statement is recorded in migrate.ddl_log and shows in migrate.drift()."),
+			 errdetail("The setting migrate.strict is warn: the statement is recorded in migrate.ddl_log and shows in migrate.drift()."),
 			 errhint("Make schema changes as migrations, with migrate.apply(), or turn this drift into one with migrate.capture().")));
 }

@@ -78,7 +78,7 @@ migrate_checksum_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("up must not be NULL"),
-				 errhint("A migration always has an up script.")));
+				 errdetail("A migration always has an up script.")));
 	up = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (!PG_ARGISNULL(1))
 		down = text_to_cstring(PG_GETARG_TEXT_PP(1));

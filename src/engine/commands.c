@@ -103,9 +103,12 @@ rethrow_for_one_transaction(MemoryContext cxt)
 	FlushErrorState();
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && edata->hint &&
 		strstr(edata->hint, "max_locks_per_transaction") != NULL)
-		edata->hint = pstrdup("This call holds the locks of every migration it runs until it commits. "
-							  "Use CALL migrate.run(\"to\" => ...), which commits after each migration, "
-							  "or increase max_locks_per_transaction.");
+	{
+		/* the lock manager's error has no detail: say why here */
+		if (edata->detail == NULL)
+			edata->detail = pstrdup(_("This call holds the locks of every migration it runs until it commits."));
+		edata->hint = pstrdup(_("Use CALL migrate.run(\"to\" => ...), which commits after each migration, or increase max_locks_per_transaction."));
+	}
 	ReThrowError(edata);
 }
 
@@ -160,9 +163,10 @@ apply_batch(List *plan, bool dry_run)
 		{
 			migrate_in_subtransaction(apply_batch_work, &ab, false);
 			ereport(NOTICE,
-					(errmsg("dry run: %d migration%s applied and rolled back",
-							list_length(ab.results),
-							list_length(ab.results) == 1 ? "" : "s")));
+					(errmsg_plural("dry run: %d migration applied and rolled back",
+								   "dry run: %d migrations applied and rolled back",
+								   list_length(ab.results),
+								   list_length(ab.results))));
 		}
 		else
 			apply_batch_work(&ab);
@@ -230,10 +234,18 @@ migrate_latest(PG_FUNCTION_ARGS)
 	{
 		char	   *current = migrate_highest_applied();
 
-		ereport(NOTICE,
-				(errmsg("no pending migrations%s%s", to ? " up to " : "", to ? to : ""),
-				 current ? errdetail("The database is at version %s.", current) :
-				 errdetail("No migration is applied.")));
+		if (to && !zero)
+			ereport(NOTICE,
+					(errmsg("no pending migrations up to migration \"%s\"", to),
+					 current ?
+					 errdetail("The highest applied migration is \"%s\".", current) :
+					 errdetail("No migration is applied.")));
+		else
+			ereport(NOTICE,
+					(errmsg("no pending migrations"),
+					 current ?
+					 errdetail("The highest applied migration is \"%s\".", current) :
+					 errdetail("No migration is applied.")));
 	}
 	else
 		results = apply_batch(plan, dry_run);
@@ -252,7 +264,7 @@ apply_one(const char *version, bool transactional)
 	bool		zero;
 
 	if (!transactional)
-		migrate_refuse_non_transactional(version, "applied");
+		migrate_refuse_non_transactional(version, true);
 	migrate_check_not_modified();
 	e->version = pstrdup(version);
 	e->sort_key = migrate_target_key(version, &zero);
@@ -377,14 +389,16 @@ migrate_down(PG_FUNCTION_ARGS)
 			MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
 
 			if (info.irreversible)
-				migrate_refuse_irreversible(version, false);
+				migrate_refuse_irreversible(version);
 			if (!info.transactional)
-				migrate_refuse_non_transactional(version, "reverted");
+				migrate_refuse_non_transactional(version, false);
 			if (info.applied_after)
 				ereport(WARNING,
 						(errmsg("reverting migration \"%s\" out of order", version),
-						 errdetail("Migrations applied after it stay applied: %s.",
-								   info.applied_after)));
+						 errdetail_plural("Migration %s, applied after it, stays applied.",
+										  "Migrations %s, applied after it, stay applied.",
+										  info.napplied_after,
+										  info.applied_after)));
 			e->version = version;
 			results = revert_plan(list_make1(e));
 		}
@@ -415,15 +429,17 @@ migrate_rollback(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("rollback() takes \"all\" or \"to\", not both"),
-				 errhint("rollback(\"to\" => 'zero') reverts everything, like rollback(true).")));
+				 errhint("Use rollback(\"to\" => 'zero') to revert everything, as rollback(true) does.")));
 
 	migrate_call_begin();
 	above = migrate_target_key(to, &zero);
 	plan = migrate_plan_reverts(all, above, false);
 
-	if (plan == NIL)
-		ereport(NOTICE, (errmsg("no applied migrations%s%s", to ? " above " : "",
-								to ? to : "")));
+	if (plan == NIL && to && !zero)
+		ereport(NOTICE,
+				(errmsg("no applied migrations above migration \"%s\"", to)));
+	else if (plan == NIL)
+		ereport(NOTICE, (errmsg("no applied migrations")));
 	else
 		results = revert_plan(plan);
 
@@ -456,8 +472,8 @@ migrate_forget(PG_FUNCTION_ARGS)
 				 errmsg("migration \"%s\" is not applied", version),
 				 errhint("SELECT * FROM migrate.status shows which migrations are applied.")));
 	ereport(NOTICE,
-			(errmsg("migration \"%s\" is recorded as not applied; nothing was run",
-					version)));
+			(errmsg("migration \"%s\" is recorded as not applied", version),
+			 errdetail("Nothing was run.")));
 
 	migrate_call_end();
 	PG_RETURN_VOID();

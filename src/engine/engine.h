@@ -124,7 +124,9 @@ typedef struct MigrateVersionInfo
 	bool		applied;
 	bool		transactional;
 	bool		irreversible;
-	char	   *applied_after;	/* versions applied after it, or NULL */
+	char	   *applied_after;	/* versions applied after it, quoted, or
+								 * NULL */
+	int			napplied_after; /* how many */
 	char	   *name;
 } MigrateVersionInfo;
 
@@ -208,9 +210,8 @@ extern int	migrate_next_batch(void);
 extern void migrate_describe_version(const char *version,
 									 MigrateVersionInfo *info);
 extern void migrate_refuse_unknown(const char *version);
-extern void migrate_refuse_non_transactional(const char *version,
-											 const char *what);
-extern void migrate_refuse_irreversible(const char *versions, bool plural);
+extern void migrate_refuse_non_transactional(const char *version, bool up);
+extern void migrate_refuse_irreversible(const char *version);
 extern void migrate_warn_out_of_order(const MigratePlanEntry *e,
 									  const MigratePlanEntry *highest);
 extern bytea *migrate_target_key(const char *to, bool *zero);
@@ -227,7 +228,8 @@ extern void migrate_step_record_event(const MigrateStep *step,
 									  const char *action, const char *detail);
 extern MigrateStepResult *migrate_step_result(const MigrateStep *step,
 											  MemoryContext resultcxt);
-extern void migrate_step_report(const MigrateStep *step, const char *how);
+extern void migrate_step_report(const MigrateStep *step);
+extern int	errdetail_statements(int statements, int64 duration_us);
 extern MigrateStepResult *migrate_apply_step(const char *version, int batch,
 											 MigrateBetweenAttempts between);
 extern MigrateStepResult *migrate_revert_step(const char *version,

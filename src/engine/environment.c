@@ -43,7 +43,9 @@ static MigrateQuery set_environments_query = {
 
 static MigrateQuery skipped_query = {
 	.sql =
-		"SELECT pg_catalog.array_to_string(m.environments, ', ')"
+		"SELECT pg_catalog.format('\"%s\"',"
+		"                         pg_catalog.array_to_string(m.environments, '\", \"')),"
+		"       pg_catalog.cardinality(m.environments)"
 		"  FROM migrate.migrations m"
 		" WHERE m.version OPERATOR(pg_catalog.=) $1"
 		"   AND m.environments IS NOT NULL"
@@ -120,20 +122,32 @@ migrate_skipped_in_environment(const char *version)
 {
 	Datum		arg = CStringGetTextDatum(version);
 	char	   *environments = NULL;
+	int			n = 0;
+	bool		isnull;
 
 	(void) migrate_store_exec(&skipped_query, &arg, NULL, 1);
 	if (SPI_processed == 1)
+	{
 		environments = migrate_store_getstr(0, 1);
+		n = DatumGetInt32(migrate_store_getdatum(0, 2, &isnull));
+	}
 	migrate_store_done();
 
 	if (environments == NULL)
 		return false;
 
-	ereport(NOTICE,
-			(errmsg("migration \"%s\" is skipped in this environment", version),
-			 errdetail("It runs only in environments %s; migrate.environment is \"%s\".",
-					   environments,
-					   migrate_environment ? migrate_environment : "")));
+	if (migrate_environment && migrate_environment[0] != '\0')
+		ereport(NOTICE,
+				(errmsg("migration \"%s\" is skipped in this environment", version),
+				 errdetail_plural("It runs only in environment %s; migrate.environment is \"%s\".",
+								  "It runs only in environments %s; migrate.environment is \"%s\".",
+								  n, environments, migrate_environment)));
+	else
+		ereport(NOTICE,
+				(errmsg("migration \"%s\" is skipped in this environment", version),
+				 errdetail_plural("It runs only in environment %s; migrate.environment is not set.",
+								  "It runs only in environments %s; migrate.environment is not set.",
+								  n, environments)));
 	return true;
 }
 

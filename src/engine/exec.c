@@ -74,6 +74,9 @@ run_error_callback(void *arg)
 {
 	MigrateExec *run = (MigrateExec *) arg;
 	MigrateStatement *st;
+	char	   *first_line;
+	int			n;
+	int			nstatements;
 
 	if (run->current < 0)
 		return;
@@ -82,21 +85,26 @@ run_error_callback(void *arg)
 		*run->failed = run->current;
 
 	st = &run->script->statements[run->current];
+	first_line = migrate_statement_first_line(run->script, run->current);
+	n = run->current + 1;
+	nstatements = run->script->nstatements;
 	if (strcmp(run->script->direction, MIGRATE_SEED_SCRIPT) == 0)
 		errcontext("seed \"%s\", statement %d of %d, line %d: %s",
-				   run->version, run->current + 1, run->script->nstatements,
-				   st->line,
-				   migrate_statement_first_line(run->script, run->current));
+				   run->version, n, nstatements, st->line, first_line);
+	else if (strcmp(run->script->direction, "up") == 0 && run->name)
+		errcontext("up script of migration \"%s\" (\"%s\"), statement %d of %d, line %d: %s",
+				   run->version, run->name, n, nstatements, st->line,
+				   first_line);
+	else if (strcmp(run->script->direction, "up") == 0)
+		errcontext("up script of migration \"%s\", statement %d of %d, line %d: %s",
+				   run->version, n, nstatements, st->line, first_line);
 	else if (run->name)
-		errcontext("migration %s \"%s\" (%s), statement %d of %d, line %d: %s",
-				   run->version, run->name, run->script->direction,
-				   run->current + 1, run->script->nstatements, st->line,
-				   migrate_statement_first_line(run->script, run->current));
+		errcontext("down script of migration \"%s\" (\"%s\"), statement %d of %d, line %d: %s",
+				   run->version, run->name, n, nstatements, st->line,
+				   first_line);
 	else
-		errcontext("migration %s (%s), statement %d of %d, line %d: %s",
-				   run->version, run->script->direction,
-				   run->current + 1, run->script->nstatements, st->line,
-				   migrate_statement_first_line(run->script, run->current));
+		errcontext("down script of migration \"%s\", statement %d of %d, line %d: %s",
+				   run->version, n, nstatements, st->line, first_line);
 }
 
 /*

@@ -96,28 +96,35 @@ lock_holders(uint32 key2)
 }
 
 /*
- * Take the lock with key "key2", at transaction or session level, waiting
- * for it unless migrate.lock_wait is off; "what" names it in the error.
+ * Take the lock with key "key2" (the migrate lock or the worker lock), at
+ * transaction or session level, waiting for it unless migrate.lock_wait
+ * is off.
  */
 static void
-acquire(uint32 key2, bool session, const char *what)
+acquire(uint32 key2, bool session)
 {
 	LOCKTAG		tag;
+	char	   *pids;
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1, key2, 2);
-	if (LockAcquire(&tag, ExclusiveLock, session, !migrate_lock_wait) ==
+	if (LockAcquire(&tag, ExclusiveLock, session, !migrate_lock_wait) !=
 		LOCKACQUIRE_NOT_AVAIL)
-	{
-		char	   *pids = lock_holders(key2);
+		return;
 
+	pids = lock_holders(key2);
+	if (key2 == MIGRATE_LOCK_KEY2)
 		ereport(ERROR,
 				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("%s", what),
-				 pids ? errdetail("Process %s holds the %s.", pids,
-								  key2 == MIGRATE_LOCK_KEY2 ? "migrate lock" : "migrate worker lock") :
+				 errmsg("another migrate call is running in this database"),
+				 pids ? errdetail("Process %s holds the migrate lock.", pids) :
 				 errdetail("Its process released the lock while it was being looked up."),
 				 errhint("Wait for it to finish, or set migrate.lock_wait = on to queue behind it.")));
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 errmsg("a migrate background worker is still running in this database"),
+			 pids ? errdetail("Process %s holds the migrate worker lock.", pids) :
+			 errdetail("Its process released the lock while it was being looked up."),
+			 errhint("Wait for it to finish, or set migrate.lock_wait = on to queue behind it.")));
 }
 
 /*
@@ -128,8 +135,7 @@ wait_for_workers(void)
 {
 	LOCKTAG		tag;
 
-	acquire(MIGRATE_WORKER_LOCK_KEY2, false,
-			"a migrate background worker is still running in this database");
+	acquire(MIGRATE_WORKER_LOCK_KEY2, false);
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1,
 						 MIGRATE_WORKER_LOCK_KEY2, 2);
 	LockRelease(&tag, ExclusiveLock, false);
@@ -145,8 +151,7 @@ migrate_lock_acquire(void)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	acquire(MIGRATE_LOCK_KEY2, false,
-			"another migrate call is running in this database");
+	acquire(MIGRATE_LOCK_KEY2, false);
 	wait_for_workers();
 
 	PG_TRY();
@@ -168,7 +173,7 @@ migrate_lock_acquire(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("another session changed migrations after this transaction's snapshot was taken"),
-				 errdetail("%s", edata->message),
+				 errdetail("Updating migrate.state failed: %s.", edata->message),
 				 errhint("Retry the transaction, or run migrate at READ COMMITTED, where it always sees the latest state.")));
 	}
 	PG_END_TRY();
@@ -180,8 +185,7 @@ migrate_lock_acquire(void)
 void
 migrate_session_lock_acquire(void)
 {
-	acquire(MIGRATE_LOCK_KEY2, true,
-			"another migrate call is running in this database");
+	acquire(MIGRATE_LOCK_KEY2, true);
 	wait_for_workers();
 }
 

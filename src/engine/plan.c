@@ -31,7 +31,9 @@
 
 static MigrateQuery modified_query = {
 	.sql =
-		"SELECT pg_catalog.string_agg(a.version, ', ' ORDER BY a.sort_key)"
+		"SELECT pg_catalog.string_agg(pg_catalog.format('\"%s\"', a.version), ', '"
+		"                             ORDER BY a.sort_key),"
+		"       pg_catalog.count(*)::pg_catalog.int4"
 		"  FROM migrate.applied a"
 		"  JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) a.version"
 		" WHERE m.checksum OPERATOR(pg_catalog.<>) a.checksum",
@@ -96,10 +98,14 @@ static MigrateQuery describe_query = {
 		"SELECT m.version IS NOT NULL, a.version IS NOT NULL,"
 		"       COALESCE(a.transactional, m.transactional),"
 		"       a.down IS NULL,"
-		"       (SELECT pg_catalog.string_agg(l.version, ', ' ORDER BY l.history_id)"
+		"       (SELECT pg_catalog.string_agg(pg_catalog.format('\"%s\"', l.version),"
+		"                                     ', ' ORDER BY l.history_id)"
 		"          FROM migrate.applied l"
 		"         WHERE l.history_id OPERATOR(pg_catalog.>) a.history_id),"
-		"       COALESCE(a.name, m.name)"
+		"       COALESCE(a.name, m.name),"
+		"       (SELECT pg_catalog.count(*)::pg_catalog.int4"
+		"          FROM migrate.applied l"
+		"         WHERE l.history_id OPERATOR(pg_catalog.>) a.history_id)"
 		"  FROM (SELECT $1::pg_catalog.text AS version) v"
 		"  LEFT JOIN migrate.migrations m ON m.version OPERATOR(pg_catalog.=) v.version"
 		"  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
@@ -115,18 +121,26 @@ void
 migrate_check_not_modified(void)
 {
 	char	   *modified;
+	int			n;
+	bool		isnull;
 
 	(void) migrate_store_exec(&modified_query, NULL, NULL, 1);
 	modified = migrate_store_getstr(0, 1);
+	n = DatumGetInt32(migrate_store_getdatum(0, 2, &isnull));
 	migrate_store_done();
 
 	if (modified)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("applied migrations were modified after they were applied: %s",
-						modified),
-				 errdetail("Their registered text no longer matches the checksum recorded when they were applied."),
-				 errhint("Register the applied text again (migrate.history has it) or revert them before changing them; put new changes in a new migration. Nothing was applied.")));
+				 errmsg_plural("applied migration %s was modified after it was applied",
+							   "applied migrations %s were modified after they were applied",
+							   n, modified),
+				 errdetail_plural("Its registered text no longer matches the checksum recorded when it was applied. Nothing was applied.",
+								  "Their registered text no longer matches the checksum recorded when they were applied. Nothing was applied.",
+								  n),
+				 errhint_plural("Register the applied text again (migrate.history has it) or revert it before changing it; put new changes in a new migration.",
+								"Register the applied text again (migrate.history has it) or revert them before changing them; put new changes in a new migration.",
+								n)));
 }
 
 /*
@@ -205,9 +219,13 @@ migrate_describe_version(const char *version, MigrateVersionInfo *info)
 	info->irreversible = DatumGetBool(migrate_store_getdatum(0, 4, &isnull));
 	info->applied_after = migrate_store_getstr(0, 5);
 	info->name = migrate_store_getstr(0, 6);
+	info->napplied_after = DatumGetInt32(migrate_store_getdatum(0, 7, &isnull));
 	migrate_store_done();
 }
 
+/*
+ * Refuse a version that is neither registered nor applied.
+ */
 void
 migrate_refuse_unknown(const char *version)
 {
@@ -217,16 +235,26 @@ migrate_refuse_unknown(const char *version)
 			 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
 }
 
+/*
+ * Refuse to apply ("up") or revert a non-transactional migration inside a
+ * transaction: only CALL migrate.run() can run it, at top level.
+ */
 void
-migrate_refuse_non_transactional(const char *version, const char *what)
+migrate_refuse_non_transactional(const char *version, bool up)
 {
+	if (up)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migration \"%s\" is not transactional and cannot be applied inside a transaction",
+						version),
+				 errdetail("It was registered with transactional => false: its statements must run at top level. Nothing was applied."),
+				 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			 errmsg("migration \"%s\" is not transactional and cannot be %s inside a transaction",
-					version, what),
-			 errdetail("It was registered with transactional => false: its statements must run at top level."),
-			 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level. Nothing was %s.",
-					 what)));
+			 errmsg("migration \"%s\" is not transactional and cannot be reverted inside a transaction",
+					version),
+			 errdetail("It was registered with transactional => false: its statements must run at top level. Nothing was reverted."),
+			 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level.")));
 }
 
 /*
@@ -240,7 +268,7 @@ migrate_warn_out_of_order(const MigratePlanEntry *e,
 	if (highest && migrate_sort_key_compare(e->sort_key, highest->sort_key) < 0)
 		ereport(WARNING,
 				(errmsg("applying migration \"%s\" out of order", e->version),
-				 errdetail("Migration %s, a later version, is already applied.",
+				 errdetail("Migration \"%s\", a later version, is already applied.",
 						   highest->version)));
 }
 
@@ -316,7 +344,7 @@ migrate_plan_applies(const bytea *upto, bool allow_non_transactional)
 			MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
 
 			if (!e->transactional)
-				migrate_refuse_non_transactional(e->version, "applied");
+				migrate_refuse_non_transactional(e->version, true);
 		}
 	}
 	return entries;
@@ -335,6 +363,7 @@ migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
 	Datum		args[2];
 	char		nulls[2] = {' ', above ? ' ' : 'n'};
 	StringInfoData irreversible;
+	const char *first_irreversible = NULL;
 	int			nirreversible = 0;
 	uint64		i;
 	ListCell   *lc;
@@ -360,12 +389,27 @@ migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
 	{
 		MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
 
-		if (e->irreversible)
-			appendStringInfo(&irreversible, "%s%s",
-							 nirreversible++ > 0 ? ", " : "", e->version);
+		if (!e->irreversible)
+			continue;
+		if (first_irreversible == NULL)
+			first_irreversible = e->version;
+		appendStringInfo(&irreversible, "%s\"%s\"",
+						 nirreversible++ > 0 ? ", " : "", e->version);
 	}
-	if (nirreversible > 0)
-		migrate_refuse_irreversible(irreversible.data, nirreversible > 1);
+	if (nirreversible == 1)
+		migrate_refuse_irreversible(first_irreversible);
+	if (nirreversible > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg_plural("migration %s is irreversible",
+							   "migrations %s are irreversible",
+							   nirreversible, irreversible.data),
+				 errdetail_plural("It was applied without a down script. Nothing was reverted.",
+								  "They were applied without a down script. Nothing was reverted.",
+								  nirreversible),
+				 errhint_plural("Revert its changes by hand, then record that with SELECT migrate.forget(version).",
+								"Revert their changes by hand, then record that with SELECT migrate.forget(version) for each of them.",
+								nirreversible)));
 
 	if (!allow_non_transactional)
 	{
@@ -374,25 +418,23 @@ migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
 			MigratePlanEntry *e = (MigratePlanEntry *) lfirst(lc);
 
 			if (!e->transactional)
-				migrate_refuse_non_transactional(e->version, "reverted");
+				migrate_refuse_non_transactional(e->version, false);
 		}
 	}
 	return entries;
 }
 
+/*
+ * Refuse to revert applied migration "version", which has no down script.
+ * (migrate_plan_reverts() names several at once in a message of its own.)
+ */
 void
-migrate_refuse_irreversible(const char *versions, bool plural)
+migrate_refuse_irreversible(const char *version)
 {
-	if (plural)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrations %s are irreversible", versions),
-				 errdetail("They were applied without a down script; nothing was reverted."),
-				 errhint("Revert their changes by hand, then record that with SELECT migrate.forget(version).")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("migration \"%s\" is irreversible", versions),
-			 errdetail("It was applied without a down script; nothing was reverted."),
+			 errmsg("migration \"%s\" is irreversible", version),
+			 errdetail("It was applied without a down script. Nothing was reverted."),
 			 errhint("Revert its changes by hand, then record that with SELECT migrate.forget('%s').",
-					 versions)));
+					 version)));
 }

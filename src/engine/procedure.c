@@ -106,6 +106,35 @@ worker_step_work(void *arg)
 }
 
 /*
+ * The NOTICE that reports a step a background worker ran: one message for
+ * each direction, with or without the migration's name.
+ */
+static void
+report_worker_step(const MigratePlanEntry *e, const MigrateStepResult *r)
+{
+	if (e->up && r->name)
+		ereport(NOTICE,
+				(errmsg("applied migration \"%s\" (\"%s\") in a background worker",
+						e->version, r->name),
+				 errdetail_statements(r->statements, r->duration_us)));
+	else if (e->up)
+		ereport(NOTICE,
+				(errmsg("applied migration \"%s\" in a background worker",
+						e->version),
+				 errdetail_statements(r->statements, r->duration_us)));
+	else if (r->name)
+		ereport(NOTICE,
+				(errmsg("reverted migration \"%s\" (\"%s\") in a background worker",
+						e->version, r->name),
+				 errdetail_statements(r->statements, r->duration_us)));
+	else
+		ereport(NOTICE,
+				(errmsg("reverted migration \"%s\" in a background worker",
+						e->version),
+				 errdetail_statements(r->statements, r->duration_us)));
+}
+
+/*
  * Run one planned step and commit it.  On failure, record the failure,
  * commit that, and raise the step's error.
  */
@@ -139,15 +168,7 @@ run_one(const MigratePlanEntry *e, int batch, const MigratePlanEntry *highest)
 			ws.result = NULL;
 			ws.resultcxt = cxt;
 			migrate_in_subtransaction(worker_step_work, &ws, true);
-			ereport(NOTICE,
-					(errmsg("%s migration %s%s%s%s in a background worker",
-							e->up ? "applied" : "reverted", e->version,
-							ws.result->name ? " \"" : "",
-							ws.result->name ? ws.result->name : "",
-							ws.result->name ? "\"" : ""),
-					 errdetail("%d statement%s in %.3f ms.", ws.result->statements,
-							   ws.result->statements == 1 ? "" : "s",
-							   ws.result->duration_us / 1000.0)));
+			report_worker_step(e, ws.result);
 		}
 	}
 	PG_CATCH();
@@ -184,8 +205,8 @@ migrate_run(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("CALL migrate.run() cannot run inside a transaction block"),
-				 errdetail("It commits after each migration."),
-				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(\"to\" => ...) or migrate.rollback(\"to\" => ...). Nothing was run.")));
+				 errdetail("It commits after each migration. Nothing was run."),
+				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(\"to\" => ...) or migrate.rollback(\"to\" => ...).")));
 	if (migrate_in_migration())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -230,8 +251,11 @@ migrate_run(PG_FUNCTION_ARGS)
 
 		if (reverts == NIL && applies == NIL)
 			ereport(NOTICE,
-					(errmsg("nothing to do: the database is at version %s",
-							highest ? highest->version : "zero")));
+					(errmsg("nothing to do"),
+					 highest ?
+					 errdetail("The highest applied migration is \"%s\".",
+							   highest->version) :
+					 errdetail("No migration is applied.")));
 
 		foreach(lc, reverts)
 			run_one((MigratePlanEntry *) lfirst(lc), batch, NULL);

@@ -106,24 +106,33 @@ nullable_streq(const char *a, const char *b)
 
 /*
  * Refuse a transactional migration with a statement that cannot run in a
- * transaction block.
+ * transaction block; "up" says which of its scripts "script" is.
  */
 static void
-check_transactional(const char *version, const MigrateScript *script)
+check_transactional(const char *version, const MigrateScript *script, bool up)
 {
 	const MigrateStatement *st;
 
 	if (script == NULL || script->first_top_level < 0)
 		return;
 	st = &script->statements[script->first_top_level];
+	if (up)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migration \"%s\" must be registered with transactional => false",
+						version),
+				 errdetail("Statement %d of its up script, line %d, is %s, which cannot run inside a transaction block. Nothing was registered.",
+						   script->first_top_level + 1, st->line,
+						   st->top_level_only),
+				 errhint("Register it with migrate.add(..., transactional => false) and apply it with CALL migrate.run().")));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 			 errmsg("migration \"%s\" must be registered with transactional => false",
 					version),
-			 errdetail("Statement %d of its %s script, line %d, is %s, which cannot run inside a transaction block.",
-					   script->first_top_level + 1, script->direction,
-					   st->line, st->top_level_only),
-			 errhint("Register it with migrate.add(..., transactional => false) and apply it with CALL migrate.run(). Nothing was registered.")));
+			 errdetail("Statement %d of its down script, line %d, is %s, which cannot run inside a transaction block. Nothing was registered.",
+					   script->first_top_level + 1, st->line,
+					   st->top_level_only),
+			 errhint("Register it with migrate.add(..., transactional => false) and apply it with CALL migrate.run().")));
 }
 
 /*
@@ -155,20 +164,22 @@ migrate_register(const char *version, const char *up, const char *down,
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("up script of migration \"%s\" must not be NULL", version),
-				 errhint("Pass the SQL that applies the migration. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Pass the SQL that applies the migration.")));
 	if (is_empty_text(up))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("up script of migration \"%s\" is empty", version),
-				 errhint("Pass the SQL that applies the migration; a migration that deliberately does nothing needs a comment that says why. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Pass the SQL that applies the migration; a migration that deliberately does nothing needs a comment that says why.")));
 
 	upscript = migrate_parse_script(version, "up", up, true);
 	if (down)
 		downscript = migrate_parse_script(version, "down", down, true);
 	if (transactional)
 	{
-		check_transactional(version, upscript);
-		check_transactional(version, downscript);
+		check_transactional(version, upscript, true);
+		check_transactional(version, downscript, false);
 	}
 
 	checksum = migrate_checksum(up, down);
@@ -190,9 +201,9 @@ migrate_register(const char *version, const char *up, const char *down,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("migration \"%s\" is already applied with different text",
 						version),
-				 errdetail("Applied checksum %s, new checksum %s.",
+				 errdetail("It was applied with checksum %s, the new text has checksum %s. Nothing was registered.",
 						   applied_checksum, checksum),
-				 errhint("An applied migration's text is history: register the change as a new migration with a later version. Nothing was registered.")));
+				 errhint("An applied migration's text is history: register the change as a new migration with a later version.")));
 
 	if (registered && strcmp(old_checksum, checksum) == 0 &&
 		nullable_streq(old_name, name) && old_transactional == transactional &&
@@ -303,7 +314,8 @@ migrate_remove(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("migration \"%s\" is applied", version),
-					 errhint("Revert it first with SELECT migrate.down('%s'). Nothing was removed.",
+					 errdetail("Nothing was removed."),
+					 errhint("Revert it first with SELECT migrate.down('%s').",
 							 version)));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

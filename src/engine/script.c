@@ -152,8 +152,6 @@ line_at(const char *text, int offset)
 	while (text[end] != '\0' && text[end] != '\n' && text[end] != '\r')
 		end++;
 	len = end - start;
-	if (len == 0 && text[offset] == '\0')
-		return pstrdup("(end of script)");
 	cliplen = pg_mbcliplen(text + start, len, FIRST_LINE_MAXLEN);
 	if (cliplen < len)
 		return psprintf("%.*s...", cliplen, text + start);
@@ -161,41 +159,228 @@ line_at(const char *text, int offset)
 }
 
 /*
- * Name a psql meta-command or variable found at byte offset "offset", or
- * return NULL if there is none.  psql interprets these before the server
- * sees a query, so the server's grammar fails on them.
+ * True if byte offset "offset" is at the end of "text", on an empty last
+ * line: a syntax error there has no line text to show.
+ */
+static bool
+line_is_end(const char *text, int offset)
+{
+	return text[offset] == '\0' && (offset == 0 || text[offset - 1] == '\n');
+}
+
+/*
+ * The psql meta-command or variable found at byte offset "offset", or
+ * NULL if there is none; *is_variable says which it is.  psql interprets
+ * these before the server sees a query, so the server's grammar fails on
+ * them.
  */
 static char *
-psql_construct_at(const char *text, int offset)
+psql_construct_at(const char *text, int offset, bool *is_variable)
 {
 	const char *p = text + offset;
 	int			n = 1;
 
+	*is_variable = false;
 	if (*p == '\\')
 	{
 		while (p[n] != '\0' && !is_blank(p[n]) && p[n] != '\\' && n < 32)
 			n++;
-		return psprintf("psql meta-command \"%.*s\"", n, p);
+		return pnstrdup(p, n);
 	}
 	if (*p == ':' && (isalpha((unsigned char) p[1]) || p[1] == '_' ||
 					  p[1] == '\'' || p[1] == '"' || p[1] == '{'))
 	{
 		while (p[n] != '\0' && !is_blank(p[n]) && p[n] != ';' && n < 64)
 			n++;
-		return psprintf("psql variable \"%.*s\"", n, p);
+		*is_variable = true;
+		return pnstrdup(p, n);
 	}
 	return NULL;
 }
+
+/*
+ * Which script is parsed, for messages: each kind has messages of its
+ * own, so that each message is whole.
+ */
+typedef enum ScriptKind
+{
+	SCRIPT_PLAIN,				/* a script of no migration: statements() */
+	SCRIPT_SEED,				/* a seed's */
+	SCRIPT_UP,					/* a migration's up script */
+	SCRIPT_DOWN					/* a migration's down script */
+} ScriptKind;
 
 /*
  * Context of a parse: what to say when the parser raises an error.
  */
 typedef struct ParseContext
 {
-	const char *subject;		/* "up script of migration "0001"" */
-	const char *nothing_done;	/* " Nothing was registered." or "" */
+	ScriptKind	kind;
+	const char *name;			/* the version or seed name, or NULL */
+	bool		registering;	/* the error stops a registration */
 	const char *text;
 } ParseContext;
+
+/*
+ * The primary message of a syntax error, with the parser's message
+ * "error".  These errmsg_ and errdetail_ helpers are for use inside
+ * ereport(), as errdetail_relkind_not_supported() is.
+ */
+static int
+errmsg_invalid_sql(const ParseContext *pc, const char *error)
+{
+	switch (pc->kind)
+	{
+		case SCRIPT_UP:
+			return errmsg("up script of migration \"%s\" is not valid SQL: %s",
+						  pc->name, error);
+		case SCRIPT_DOWN:
+			return errmsg("down script of migration \"%s\" is not valid SQL: %s",
+						  pc->name, error);
+		case SCRIPT_SEED:
+			return errmsg("seed \"%s\" is not valid SQL: %s", pc->name, error);
+		case SCRIPT_PLAIN:
+			break;
+	}
+	return errmsg("script is not valid SQL: %s", error);
+}
+
+/*
+ * The primary message of a psql meta-command ("\connect") in a script.
+ */
+static int
+errmsg_meta_command(const ParseContext *pc, const char *command)
+{
+	switch (pc->kind)
+	{
+		case SCRIPT_UP:
+			return errmsg("up script of migration \"%s\" contains a psql meta-command \"%s\"",
+						  pc->name, command);
+		case SCRIPT_DOWN:
+			return errmsg("down script of migration \"%s\" contains a psql meta-command \"%s\"",
+						  pc->name, command);
+		case SCRIPT_SEED:
+			return errmsg("seed \"%s\" contains a psql meta-command \"%s\"",
+						  pc->name, command);
+		case SCRIPT_PLAIN:
+			break;
+	}
+	return errmsg("script contains a psql meta-command \"%s\"", command);
+}
+
+/*
+ * The primary message of a psql variable (":name") in a script.
+ */
+static int
+errmsg_variable(const ParseContext *pc, const char *variable)
+{
+	switch (pc->kind)
+	{
+		case SCRIPT_UP:
+			return errmsg("up script of migration \"%s\" contains a psql variable \"%s\"",
+						  pc->name, variable);
+		case SCRIPT_DOWN:
+			return errmsg("down script of migration \"%s\" contains a psql variable \"%s\"",
+						  pc->name, variable);
+		case SCRIPT_SEED:
+			return errmsg("seed \"%s\" contains a psql variable \"%s\"",
+						  pc->name, variable);
+		case SCRIPT_PLAIN:
+			break;
+	}
+	return errmsg("script contains a psql variable \"%s\"", variable);
+}
+
+/*
+ * The primary message of a transaction control statement (command "tag")
+ * in a script.
+ */
+static int
+errmsg_transaction_control(const ParseContext *pc, const char *tag)
+{
+	switch (pc->kind)
+	{
+		case SCRIPT_UP:
+			return errmsg("up script of migration \"%s\" contains transaction control statement %s",
+						  pc->name, tag);
+		case SCRIPT_DOWN:
+			return errmsg("down script of migration \"%s\" contains transaction control statement %s",
+						  pc->name, tag);
+		case SCRIPT_SEED:
+			return errmsg("seed \"%s\" contains transaction control statement %s",
+						  pc->name, tag);
+		case SCRIPT_PLAIN:
+			break;
+	}
+	return errmsg("script contains transaction control statement %s", tag);
+}
+
+/*
+ * The primary message of a COPY from or to the client in a script.
+ */
+static int
+errmsg_copy_client(const ParseContext *pc)
+{
+	switch (pc->kind)
+	{
+		case SCRIPT_UP:
+			return errmsg("up script of migration \"%s\" copies data from or to the client",
+						  pc->name);
+		case SCRIPT_DOWN:
+			return errmsg("down script of migration \"%s\" copies data from or to the client",
+						  pc->name);
+		case SCRIPT_SEED:
+			return errmsg("seed \"%s\" copies data from or to the client",
+						  pc->name);
+		case SCRIPT_PLAIN:
+			break;
+	}
+	return errmsg("script copies data from or to the client");
+}
+
+/*
+ * The detail of a syntax error: where it is ("linetext" is NULL at the
+ * end of the script), and whether the registration stopped.
+ */
+static int
+errdetail_syntax_error(const ParseContext *pc, int line, const char *linetext)
+{
+	if (linetext == NULL && pc->registering)
+		return errdetail("The error is at the end of the script. Nothing was registered.");
+	if (linetext == NULL)
+		return errdetail("The error is at the end of the script.");
+	if (pc->registering)
+		return errdetail("The error is on line %d: \"%s\". Nothing was registered.",
+						 line, linetext);
+	return errdetail("The error is on line %d: \"%s\".", line, linetext);
+}
+
+/*
+ * The detail of a psql meta-command or variable: where it is.
+ */
+static int
+errdetail_construct(const ParseContext *pc, int line, const char *linetext)
+{
+	if (pc->registering)
+		return errdetail("It is on line %d: \"%s\". Nothing was registered.",
+						 line, linetext);
+	return errdetail("It is on line %d: \"%s\".", line, linetext);
+}
+
+/*
+ * The detail of a statement that can never run in a migration: which it
+ * is (1-based "n") and where.
+ */
+static int
+errdetail_statement(const ParseContext *pc, int n, int line,
+					const char *linetext)
+{
+	if (pc->registering)
+		return errdetail("It is statement %d, on line %d: \"%s\". Nothing was registered.",
+						 n, line, linetext);
+	return errdetail("It is statement %d, on line %d: \"%s\".",
+					 n, line, linetext);
+}
 
 /*
  * Run raw_parser() over a whole script.  A parser error is raised again as
@@ -220,6 +405,8 @@ parse_or_explain(const ParseContext *pc)
 		int			offset;
 		int			line;
 		char	   *construct;
+		bool		is_variable;
+		bool		at_end;
 
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
@@ -228,20 +415,22 @@ parse_or_explain(const ParseContext *pc)
 		offset = edata->cursorpos > 0 ?
 			charpos_to_offset(pc->text, edata->cursorpos) : 0;
 		line = 1 + count_newlines(pc->text, 0, offset);
-		construct = psql_construct_at(pc->text, offset);
+		construct = psql_construct_at(pc->text, offset, &is_variable);
+		at_end = line_is_end(pc->text, offset);
 
 		if (construct)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("%s contains a %s", pc->subject, construct),
-					 errdetail("Line %d: %s", line, line_at(pc->text, offset)),
-					 errhint("Migrations run inside the server, where psql meta-commands and variables do not exist; remove it.%s",
-							 pc->nothing_done)));
+					 is_variable ? errmsg_variable(pc, construct) :
+					 errmsg_meta_command(pc, construct),
+					 errdetail_construct(pc, line, line_at(pc->text, offset)),
+					 errhint("Migrations run inside the server, where psql meta-commands and variables do not exist; remove it.")));
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
-				 errmsg("%s is not valid SQL: %s", pc->subject, edata->message),
-				 errdetail("Line %d: %s", line, line_at(pc->text, offset)),
-				 errhint("Fix the script.%s", pc->nothing_done)));
+				 errmsg_invalid_sql(pc, edata->message),
+				 errdetail_syntax_error(pc, line,
+										at_end ? NULL : line_at(pc->text, offset)),
+				 errhint("Fix the script.")));
 	}
 	PG_END_TRY();
 
@@ -459,22 +648,19 @@ check_statement_allowed(const ParseContext *pc, const MigrateStatement *st,
 	if (IsA(stmt, TransactionStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-				 errmsg("%s contains transaction control statement %s",
-						pc->subject, GetCommandTagName(CreateCommandTag(stmt))),
-				 errdetail("Statement %d, line %d: %s", n, st->line,
-						   line_at(pc->text, st->location)),
-				 errhint("Remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT: migrate runs every migration in a subtransaction of its own and commits with the calling transaction.%s",
-						 pc->nothing_done)));
+				 errmsg_transaction_control(pc, GetCommandTagName(CreateCommandTag(stmt))),
+				 errdetail_statement(pc, n, st->line,
+									 line_at(pc->text, st->location)),
+				 errhint("Remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT: migrate runs every migration in a subtransaction of its own and commits with the calling transaction.")));
 
 	if (IsA(stmt, CopyStmt) && ((CopyStmt *) stmt)->filename == NULL &&
 		!((CopyStmt *) stmt)->is_program)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s copies data from or to the client", pc->subject),
-				 errdetail("Statement %d, line %d: %s", n, st->line,
-						   line_at(pc->text, st->location)),
-				 errhint("COPY FROM STDIN and COPY TO STDOUT need a client connection; use INSERT statements or COPY from a file on the server.%s",
-						 pc->nothing_done)));
+				 errmsg_copy_client(pc),
+				 errdetail_statement(pc, n, st->line,
+									 line_at(pc->text, st->location)),
+				 errhint("COPY FROM STDIN and COPY TO STDOUT need a client connection; use INSERT statements or COPY from a file on the server.")));
 }
 
 /*
@@ -499,12 +685,18 @@ migrate_parse_script(const char *version, const char *direction,
 	int			n = 0;
 
 	if (version == NULL)
-		pc.subject = pstrdup("script");
+		pc.kind = SCRIPT_PLAIN;
 	else if (strcmp(direction, MIGRATE_SEED_SCRIPT) == 0)
-		pc.subject = psprintf("seed \"%s\"", version);
+		pc.kind = SCRIPT_SEED;
+	else if (strcmp(direction, "up") == 0)
+		pc.kind = SCRIPT_UP;
 	else
-		pc.subject = psprintf("%s script of migration \"%s\"", direction, version);
-	pc.nothing_done = registering ? " Nothing was registered." : "";
+	{
+		Assert(strcmp(direction, "down") == 0);
+		pc.kind = SCRIPT_DOWN;
+	}
+	pc.name = version;
+	pc.registering = registering;
 	pc.text = text;
 
 	parsetrees = parse_or_explain(&pc);

@@ -148,9 +148,9 @@ check_seed_script(const char *name, const char *sql)
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("seed \"%s\" contains %s, which cannot run inside a transaction block",
 						name, st->top_level_only),
-				 errdetail("Statement %d, line %d.", script->first_top_level + 1,
-						   st->line),
-				 errhint("Seeds run inside the caller's transaction; put this statement in a migration registered with transactional => false. Nothing was registered.")));
+				 errdetail("It is statement %d, on line %d. Seeds run inside the caller's transaction. Nothing was registered.",
+						   script->first_top_level + 1, st->line),
+				 errhint("Put this statement in a migration registered with transactional => false.")));
 	}
 }
 
@@ -177,13 +177,15 @@ migrate_add_seed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sql of seed \"%s\" must not be NULL", name),
-				 errhint("Pass the SQL that seeds the data. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Pass the SQL that seeds the data.")));
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (migrate_script_is_blank(sql))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sql of seed \"%s\" has no statement", name),
-				 errhint("Pass the SQL that seeds the data. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Pass the SQL that seeds the data.")));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -214,9 +216,9 @@ migrate_add_seed(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("seed \"%s\" already ran with different text", name),
-					 errdetail("It ran with checksum %s, the new text has checksum %s.",
+					 errdetail("It ran with checksum %s, the new text has checksum %s. Nothing was registered.",
 							   ran_checksum, checksum),
-					 errhint("A seed that ran is history: add the change as a new seed, or register it with repeatable => true to run it again whenever its text changes. Nothing was registered.")));
+					 errhint("A seed that ran is history: add the change as a new seed, or register it with repeatable => true to run it again whenever its text changes.")));
 		if (strcmp(old_checksum, checksum) == 0 && old_repeatable == repeatable &&
 			same_environments)
 			action = "unchanged";
@@ -303,10 +305,8 @@ migrate_seed(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		migrate_in_subtransaction(seed_work, run, true);
 		ereport(NOTICE,
-				(errmsg("ran seed %s", run->name),
-				 errdetail("%d statement%s in %.3f ms.", run->statements,
-						   run->statements == 1 ? "" : "s",
-						   run->duration_us / 1000.0)));
+				(errmsg("ran seed \"%s\"", run->name),
+				 errdetail_statements(run->statements, run->duration_us)));
 	}
 	if (runs == NIL)
 		ereport(NOTICE, (errmsg("no seeds to run")));

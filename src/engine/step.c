@@ -114,7 +114,8 @@ typedef struct StepAttempt
 
 static MigrateQuery lock_holders_query = {
 	.sql =
-		"SELECT pg_catalog.string_agg(DISTINCT l.pid::pg_catalog.text, ', ')"
+		"SELECT pg_catalog.string_agg(DISTINCT l.pid::pg_catalog.text, ', '),"
+		"       pg_catalog.count(DISTINCT l.pid)::pg_catalog.int4"
 		"  FROM pg_catalog.pg_locks l"
 		" WHERE l.database OPERATOR(pg_catalog.=) $1"
 		"   AND l.relation OPERATOR(pg_catalog.=) $2 AND l.granted"
@@ -150,11 +151,14 @@ migrate_step_load(MigrateStep *step, const char *version, bool up, int batch)
 
 	(void) migrate_store_exec(up ? &fetch_registered_query : &fetch_applied_query,
 								&arg, NULL, 1);
+	if (SPI_processed != 1 && up)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration \"%s\" is not registered", version)));
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg(up ? "migration \"%s\" is not registered" :
-						"migration \"%s\" is not applied", version)));
+				 errmsg("migration \"%s\" is not applied", version)));
 	step->name = migrate_store_getstr(0, 1);
 	if (up)
 	{
@@ -256,19 +260,42 @@ migrate_step_result(const MigrateStep *step, MemoryContext resultcxt)
 }
 
 /*
- * The NOTICE that reports a finished step.
+ * The NOTICE that reports a finished step: one message for each direction,
+ * with or without the migration's name.
  */
 void
-migrate_step_report(const MigrateStep *step, const char *how)
+migrate_step_report(const MigrateStep *step)
 {
-	ereport(NOTICE,
-			(errmsg("%s migration %s%s%s%s%s", step->up ? "applied" : "reverted",
-					step->version,
-					step->name ? " \"" : "", step->name ? step->name : "",
-					step->name ? "\"" : "", how ? how : ""),
-			 errdetail("%d statement%s in %.3f ms.", step->statements,
-					   step->statements == 1 ? "" : "s",
-					   step->duration_us / 1000.0)));
+	if (step->up && step->name)
+		ereport(NOTICE,
+				(errmsg("applied migration \"%s\" (\"%s\")",
+						step->version, step->name),
+				 errdetail_statements(step->statements, step->duration_us)));
+	else if (step->up)
+		ereport(NOTICE,
+				(errmsg("applied migration \"%s\"", step->version),
+				 errdetail_statements(step->statements, step->duration_us)));
+	else if (step->name)
+		ereport(NOTICE,
+				(errmsg("reverted migration \"%s\" (\"%s\")",
+						step->version, step->name),
+				 errdetail_statements(step->statements, step->duration_us)));
+	else
+		ereport(NOTICE,
+				(errmsg("reverted migration \"%s\"", step->version),
+				 errdetail_statements(step->statements, step->duration_us)));
+}
+
+/*
+ * The detail of a NOTICE that reports a finished script: how many
+ * statements ran, and how long it took.  For use inside ereport().
+ */
+int
+errdetail_statements(int statements, int64 duration_us)
+{
+	return errdetail_plural("%d statement in %.3f ms.",
+							"%d statements in %.3f ms.",
+							statements, statements, duration_us / 1000.0);
 }
 
 /*
@@ -305,44 +332,126 @@ step_work(void *arg)
 }
 
 /*
- * What the statement that timed out waited for, in words: the relation it
- * works on, and who holds locks on it now.  The lock manager forgets the
- * lock a timed-out wait was for before the error is raised, so the
- * relation comes from the statement's parse tree.
+ * What the statement that timed out waited for: the statement, the
+ * relation it works on and who holds locks on that relation now, each as
+ * far as known.
  */
-static char *
-describe_lock_wait(const MigrateStep *step, int failed)
+typedef struct LockWait
+{
+	int			statement;		/* 1-based, 0 when not known */
+	char	   *relname;		/* "schema.table", NULL when not known */
+	char	   *qualified;		/* the same, quoted as an identifier */
+	char	   *holders;		/* pids, NULL when no other process has one */
+	int			nholders;
+} LockWait;
+
+/*
+ * Find out what the statement that timed out waited for.  The lock
+ * manager forgets the lock a timed-out wait was for before the error is
+ * raised, so the relation comes from the statement's parse tree.
+ */
+static void
+describe_lock_wait(const MigrateStep *step, int failed, LockWait *w)
 {
 	MigrateScript *script;
 	RangeVar   *rv;
 	Oid			relid;
 	Datum		args[2];
-	char	   *holders;
-	char	   *relname;
+	bool		isnull;
+	char	   *nspname;
 
+	memset(w, 0, sizeof(LockWait));
 	if (failed < 0)
-		return pstrdup("a lock");
+		return;
 	script = migrate_parse_script(step->version, step->up ? "up" : "down",
 								  step->script, false);
 	if (failed >= script->nstatements)
-		return pstrdup("a lock");
+		return;
+	w->statement = failed + 1;
 	rv = migrate_statement_relation(script->statements[failed].parsetree);
 	relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 	if (!OidIsValid(relid))
-		return psprintf("a lock in statement %d", failed + 1);
+		return;
 
-	relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										 get_rel_name(relid));
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	w->relname = psprintf("%s.%s", nspname, get_rel_name(relid));
+	w->qualified = quote_qualified_identifier(nspname, get_rel_name(relid));
 	args[0] = ObjectIdGetDatum(MyDatabaseId);
 	args[1] = ObjectIdGetDatum(relid);
 	(void) migrate_store_exec(&lock_holders_query, args, NULL, 1);
-	holders = migrate_store_getstr(0, 1);
+	w->holders = migrate_store_getstr(0, 1);
+	w->nholders = DatumGetInt32(migrate_store_getdatum(0, 2, &isnull));
 	migrate_store_done();
+}
 
-	if (holders)
+/*
+ * The wait as the history row of a retried attempt records it: data in
+ * the history, not a message, so it is not translated.
+ */
+static char *
+lock_wait_history_text(const LockWait *w)
+{
+	if (w->statement == 0)
+		return pstrdup("a lock");
+	if (w->relname == NULL)
+		return psprintf("a lock in statement %d", w->statement);
+	if (w->holders)
 		return psprintf("a lock on relation %s (statement %d; process %s holds locks on it)",
-						relname, failed + 1, holders);
-	return psprintf("a lock on relation %s (statement %d)", relname, failed + 1);
+						w->qualified, w->statement, w->holders);
+	return psprintf("a lock on relation %s (statement %d)",
+					w->qualified, w->statement);
+}
+
+/*
+ * The detail of the NOTICE of a retried attempt: what it waited for.  For
+ * use inside ereport().
+ */
+static int
+errdetail_lock_wait(const LockWait *w)
+{
+	if (w->statement == 0)
+		return errdetail("It waited for a lock.");
+	if (w->relname == NULL)
+		return errdetail("It waited for a lock in statement %d.", w->statement);
+	if (w->holders)
+		return errdetail_plural("It waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
+								"It waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
+								w->nholders,
+								w->relname, w->statement, w->holders);
+	return errdetail("It waited for a lock on relation \"%s\" in statement %d.",
+					 w->relname, w->statement);
+}
+
+/*
+ * The detail of the error of the last attempt: how many attempts were
+ * made and what the last one waited for.  Two sentences, each translated
+ * whole: the number of attempts and the number of processes holding locks
+ * each choose a plural form of their own.
+ */
+static char *
+gave_up_detail(const char *version, int attempts, const LockWait *w)
+{
+	char	   *first;
+	char	   *second;
+
+	first = psprintf(ngettext("Migration \"%s\" gave up after %d attempt.",
+							  "Migration \"%s\" gave up after %d attempts.",
+							  attempts),
+					 version, attempts);
+	if (w->statement == 0)
+		second = pstrdup(_("The last attempt waited for a lock."));
+	else if (w->relname == NULL)
+		second = psprintf(_("The last attempt waited for a lock in statement %d."),
+						  w->statement);
+	else if (w->holders)
+		second = psprintf(ngettext("The last attempt waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
+								   "The last attempt waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
+								   w->nholders),
+						  w->relname, w->statement, w->holders);
+	else
+		second = psprintf(_("The last attempt waited for a lock on relation \"%s\" in statement %d."),
+						  w->relname, w->statement);
+	return psprintf("%s %s", first, second);
 }
 
 /*
@@ -403,7 +512,7 @@ run_step(const char *version, bool up, int batch, MigrateBetweenAttempts between
 	{
 		StepAttempt sa;
 		ErrorData  *volatile edata = NULL;
-		char	   *waited;
+		LockWait	waited;
 		char	   *detail;
 		long		wait_ms;
 
@@ -428,15 +537,13 @@ run_step(const char *version, bool up, int batch, MigrateBetweenAttempts between
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
 
-		waited = describe_lock_wait(&step, sa.failed);
+		describe_lock_wait(&step, sa.failed, &waited);
 		if (attempt > migrate_lock_retries)
 		{
 			if (migrate_lock_retries > 0 || migrate_lock_timeout > 0)
 			{
-				edata->detail = psprintf("Migration %s gave up after %d attempt%s; the last one waited for %s.",
-										 version, attempt, attempt == 1 ? "" : "s",
-										 waited);
-				edata->hint = pstrdup("See pg_locks and pg_stat_activity for what holds the lock; migrate.lock_timeout and migrate.lock_retries set how long and how often migrate tries.");
+				edata->detail = gave_up_detail(version, attempt, &waited);
+				edata->hint = pstrdup(_("See pg_locks and pg_stat_activity for what holds the lock; migrate.lock_timeout and migrate.lock_retries set how long and how often migrate tries."));
 			}
 			ReThrowError(edata);
 		}
@@ -444,19 +551,19 @@ run_step(const char *version, bool up, int batch, MigrateBetweenAttempts between
 		wait_ms = backoff_ms(attempt);
 		detail = psprintf("attempt %d of %d: %s; waited for %s; retrying in %ld ms",
 						  attempt, migrate_lock_retries + 1, edata->message,
-						  waited, wait_ms);
+						  lock_wait_history_text(&waited), wait_ms);
 		step.duration_us = GetCurrentTimestamp() - step.started;
 		migrate_step_record_event(&step, "attempt", detail);
 		if (between)
 			between();
 		ereport(NOTICE,
-				(errmsg("migration %s could not get a lock on attempt %d of %d, retrying in %ld ms",
+				(errmsg("migration \"%s\" could not get a lock on attempt %d of %d, retrying in %ld ms",
 						version, attempt, migrate_lock_retries + 1, wait_ms),
-				 errdetail("It waited for %s.", waited)));
+				 errdetail_lock_wait(&waited)));
 		backoff_sleep(wait_ms);
 	}
 
-	migrate_step_report(&step, NULL);
+	migrate_step_report(&step);
 	result = migrate_step_result(&step, callercxt);
 	MemoryContextSwitchTo(callercxt);
 	MemoryContextDelete(stepcxt);

@@ -249,11 +249,12 @@ report_invalid_indexes(WorkerShared *shared, MigrateScript *script,
 			invalid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 			if (invalid)
 				snprintf(shared->cleanup, WORKER_TEXT_LEN,
-						 "The failed statement left INVALID indexes on %s: %s. Drop each with DROP INDEX CONCURRENTLY before running the migration again.",
+						 _("Drop the INVALID indexes the failed statement left on table \"%s\" (%s) with DROP INDEX CONCURRENTLY before running the migration again."),
 						 get_rel_name(relid), invalid);
 			else
 				snprintf(shared->cleanup, WORKER_TEXT_LEN,
-						 "No INVALID index was left on %s.", get_rel_name(relid));
+						 _("Run the migration again once its failure is fixed: the failed statement left no INVALID index on table \"%s\"."),
+						 get_rel_name(relid));
 			SPI_finish();
 		}
 		PopActiveSnapshot();
@@ -398,7 +399,9 @@ migrate_worker_main(Datum arg)
 }
 
 /*
- * The error the caller raises when the worker did not finish.
+ * The error the caller raises when the worker did not finish.  A failed
+ * statement's error comes back whole, as the worker raised it, with the
+ * advice on INVALID indexes added to its hint.
  */
 static void
 report_worker_failure(const WorkerShared *shared, const char *version)
@@ -408,8 +411,8 @@ report_worker_failure(const WorkerShared *shared, const char *version)
 		/* the worker's context already names migration and statement */
 		ereport(ERROR,
 				(errcode(shared->sqlerrcode),
-				 errmsg("%s", shared->message),
-				 shared->detail[0] ? errdetail("%s", shared->detail) : 0,
+				 errmsg_internal("%s", shared->message),
+				 shared->detail[0] ? errdetail_internal("%s", shared->detail) : 0,
 				 shared->hint[0] || shared->cleanup[0] ?
 				 errhint("%s%s%s", shared->cleanup,
 						 shared->cleanup[0] && shared->hint[0] ? " " : "",
@@ -418,13 +421,25 @@ report_worker_failure(const WorkerShared *shared, const char *version)
 				 errcontext("%s\nbackground worker of CALL migrate.run()",
 							shared->context) : 0));
 	}
+	if (shared->up)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("the background worker applying migration \"%s\" stopped before it finished",
+						version),
+				 errdetail_plural("It completed %d of %d statement; each completed statement is committed. The migration stays pending.",
+								  "It completed %d of %d statements; each completed statement is committed. The migration stays pending.",
+								  shared->nstatements,
+								  shared->statements_done, shared->nstatements),
+				 errhint("See the server log. A CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running the migration again.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("the background worker running migration \"%s\" stopped before it finished",
+			 errmsg("the background worker reverting migration \"%s\" stopped before it finished",
 					version),
-			 errdetail("It completed %d of %d statements; each completed statement is committed.",
-					   shared->statements_done, shared->nstatements),
-			 errhint("See the server log. The migration stays pending; a CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running it again.")));
+			 errdetail_plural("It completed %d of %d statement; each completed statement is committed. The migration stays applied.",
+							  "It completed %d of %d statements; each completed statement is committed. The migration stays applied.",
+							  shared->nstatements,
+							  shared->statements_done, shared->nstatements),
+			 errhint("See the server log. A CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running the migration again.")));
 }
 
 /*
@@ -481,9 +496,9 @@ migrate_worker_step(const char *version, bool up, int batch)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("could not start a background worker for migration \"%s\"", version),
-				 errdetail("Every background worker slot (max_worker_processes = %d) is in use.",
+				 errdetail("Every background worker slot (max_worker_processes = %d) is in use. Nothing of the migration ran.",
 						   max_worker_processes),
-				 errhint("Nothing of the migration ran. Wait for other background workers to finish, or raise max_worker_processes (a restart is needed), then run CALL migrate.run() again.")));
+				 errhint("Wait for other background workers to finish, or raise max_worker_processes (a restart is needed), then run CALL migrate.run() again.")));
 	}
 
 	if (!exit_callback_registered)
@@ -520,15 +535,27 @@ migrate_worker_step(const char *version, bool up, int batch)
 		RESUME_INTERRUPTS();
 		running_worker = NULL;
 		pg_read_barrier();
-		if (shared->state == WORKER_DONE)
-			edata->detail = psprintf("The background worker had finished migration %s and recorded it as %s.",
-									 version, up ? "applied" : "reverted");
+		if (shared->state == WORKER_DONE && up)
+			edata->detail = psprintf(_("The background worker had finished migration \"%s\" and recorded it as applied."),
+									 version);
+		else if (shared->state == WORKER_DONE)
+			edata->detail = psprintf(_("The background worker had finished migration \"%s\" and recorded it as reverted."),
+									 version);
 		else
 		{
-			edata->detail = psprintf("The background worker running migration %s was stopped after %d of %d statements; each completed statement is committed.",
-									 version, shared->statements_done,
-									 shared->nstatements);
-			edata->hint = pstrdup("The migration stays pending. A CREATE INDEX CONCURRENTLY that was running may have left an INVALID index (pg_index.indisvalid is false): drop it with DROP INDEX CONCURRENTLY before running the migration again.");
+			if (up)
+				edata->detail = psprintf(ngettext("The background worker applying migration \"%s\" was stopped after %d of %d statement; each completed statement is committed. The migration stays pending.",
+												  "The background worker applying migration \"%s\" was stopped after %d of %d statements; each completed statement is committed. The migration stays pending.",
+												  shared->nstatements),
+										 version, shared->statements_done,
+										 shared->nstatements);
+			else
+				edata->detail = psprintf(ngettext("The background worker reverting migration \"%s\" was stopped after %d of %d statement; each completed statement is committed. The migration stays applied.",
+												  "The background worker reverting migration \"%s\" was stopped after %d of %d statements; each completed statement is committed. The migration stays applied.",
+												  shared->nstatements),
+										 version, shared->statements_done,
+										 shared->nstatements);
+			edata->hint = pstrdup(_("A CREATE INDEX CONCURRENTLY that was running may have left an INVALID index (pg_index.indisvalid is false): drop it with DROP INDEX CONCURRENTLY before running the migration again."));
 		}
 		dsm_detach(seg);
 		ReThrowError(edata);

@@ -192,7 +192,8 @@ tool_arg(FunctionCallInfo fcinfo)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown migration tool \"%s\"", tool),
-			 errhint("adopt() reads the history of knex, flyway, dbmate, golang-migrate, diesel and goose.")));
+			 errdetail("The function adopt() reads the history of knex, flyway, dbmate, golang-migrate, diesel and goose."),
+			 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel or goose.")));
 	return -1;					/* keep compiler quiet */
 }
 
@@ -213,8 +214,9 @@ history_table(FunctionCallInfo fcinfo, int tool)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("history table \"%s\" of %s does not exist",
 						text_to_cstring(name), tools[tool].name),
-				 errhint("The table is looked up on the search_path, as %s does; pass table_name => 'schema.table' if it is elsewhere or named otherwise. Nothing was adopted.",
-						 tools[tool].name)));
+				 errdetail("The table is looked up on the search_path, as %s does. Nothing was adopted.",
+						   tools[tool].name),
+				 errhint("Pass table_name => 'schema.table' if it is elsewhere or named otherwise.")));
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 									  get_rel_name(relid));
 }
@@ -227,7 +229,7 @@ read_error_callback(void *arg)
 {
 	AdoptState *st = (AdoptState *) arg;
 
-	errcontext("reading %s history table %s", tools[st->tool].name, st->table);
+	errcontext("reading %s history table \"%s\"", tools[st->tool].name, st->table);
 }
 
 /*
@@ -417,10 +419,12 @@ read_history(AdoptState *st)
 	if (tool == TOOL_GOLANG && SPI_processed > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("golang-migrate history table %s has %d rows", st->table,
-						(int) SPI_processed),
-				 errdetail("golang-migrate keeps one row, its current version."),
-				 errhint("Check that table_name names golang-migrate's table. Nothing was adopted.")));
+				 errmsg_plural("golang-migrate history table \"%s\" has %d row",
+							   "golang-migrate history table \"%s\" has %d rows",
+							   (unsigned long) SPI_processed,
+							   st->table, (int) SPI_processed),
+				 errdetail("The history table of golang-migrate has one row, its current version. Nothing was adopted."),
+				 errhint("Check that table_name names golang-migrate's table.")));
 
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -436,9 +440,9 @@ read_history(AdoptState *st)
 				if (extra && strcmp(extra, "true") == 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-							 errmsg("golang-migrate history is dirty at version %s", key),
-							 errdetail("golang-migrate marks a version dirty when its migration failed part of the way: the database may hold part of it."),
-							 errhint("Repair the database by hand, clear the flag as golang-migrate's force command does (UPDATE %s SET dirty = false), then adopt again. Nothing was adopted.",
+							 errmsg("golang-migrate history marks migration \"%s\" dirty", key),
+							 errdetail("The tool golang-migrate marks a version dirty when its migration failed part of the way: the database may hold part of it. Nothing was adopted."),
+							 errhint("Repair the database by hand, clear the flag as golang-migrate's force command does (UPDATE %s SET dirty = false), then adopt again.",
 									 st->table)));
 				e = add_entry(st, key);
 				e->applied = true;
@@ -665,10 +669,13 @@ migrate_adopt(PG_FUNCTION_ARGS)
 			migrate_mark_applied(r->version, batch, "adopt");
 		}
 		ereport(NOTICE,
-				(errmsg("adopted %d migration%s from %s as batch %d",
-						list_length(adopted), list_length(adopted) == 1 ? "" : "s",
-						tools[st.tool].name, batch),
-				 errdetail("They are marked applied; nothing was run.")));
+				(errmsg_plural("adopted %d migration from %s as batch %d",
+							   "adopted %d migrations from %s as batch %d",
+							   list_length(adopted),
+							   list_length(adopted), tools[st.tool].name, batch),
+				 errdetail_plural("It is marked applied. Nothing was run.",
+								  "They are marked applied. Nothing was run.",
+								  list_length(adopted))));
 	}
 	else
 		ereport(NOTICE,

@@ -193,12 +193,21 @@ check_no_marker(const ExportMigration *m, const char *direction,
 			p += 2;
 			while (*p == ' ' || *p == '\t')
 				p++;
+			if (strncmp(p, "migrate:", 8) == 0 && strcmp(direction, "up") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("migration \"%s\" cannot be exported as sql",
+								m->version),
+						 errdetail("Line %d of its up script starts with \"-- migrate:\": a reader of the file would take that line for a section marker.",
+								   lineno),
+						 errhint("Change the comment, or export the migration with format => 'knex'.")));
 			if (strncmp(p, "migrate:", 8) == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("migration \"%s\" cannot be exported as sql: line %d of its %s script starts with \"-- migrate:\"",
-								m->version, lineno, direction),
-						 errdetail("A reader of the file would take that line for a section marker."),
+						 errmsg("migration \"%s\" cannot be exported as sql",
+								m->version),
+						 errdetail("Line %d of its down script starts with \"-- migrate:\": a reader of the file would take that line for a section marker.",
+								   lineno),
 						 errhint("Change the comment, or export the migration with format => 'knex'.")));
 		}
 		line = strchr(line, '\n');
@@ -251,12 +260,21 @@ append_knex_literal(StringInfo buf, const ExportMigration *m,
 		switch (*p)
 		{
 			case '\\':
+				if (p[1] == '?' && strcmp(script->direction, "up") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("migration \"%s\" cannot be exported as knex",
+									m->version),
+							 errdetail("Statement %d of its up script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
+									   i + 1),
+							 errhint("Export the migration with format => 'sql'.")));
 				if (p[1] == '?')
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("migration \"%s\" cannot be exported as knex: statement %d of its %s script has a backslash right before a question mark",
-									m->version, i + 1, script->direction),
-							 errdetail("knex.raw() reads \\? as an escaped question mark and drops the backslash."),
+							 errmsg("migration \"%s\" cannot be exported as knex",
+									m->version),
+							 errdetail("Statement %d of its down script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
+									   i + 1),
 							 errhint("Export the migration with format => 'sql'.")));
 				appendStringInfoString(buf, "\\\\");
 				break;

@@ -108,7 +108,8 @@ directory_arg(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("migration directory \"%s\" is not an absolute path", dir),
-				 errhint("The server reads the path, and its working directory is its data directory; pass the full path, for example '/srv/app/migrations'.")));
+				 errdetail("The server reads the path, and its working directory is its data directory."),
+				 errhint("Pass the full path, for example '/srv/app/migrations'.")));
 
 	canonicalize_path(dir);
 	return dir;
@@ -177,13 +178,13 @@ sort_entries(LoadDir *ld)
 		if (prev && migrate_format_compare(ld->format, prev->version, e->version) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("migration directory \"%s\" has two migrations with version %s: \"%s\" and \"%s\"",
+					 errmsg("migration directory \"%s\" has two files for migration \"%s\": \"%s\" and \"%s\"",
 							ld->path, e->version,
 							prev->upfile ? prev->upfile : prev->downfile,
 							e->upfile ? e->upfile : e->downfile),
-					 errdetail("%s takes them for the same version.",
+					 errdetail("The %s format takes them for the same version. Nothing was registered.",
 							   migrate_format_name(ld->format)),
-					 errhint("Rename one of them. Nothing was registered.")));
+					 errhint("Rename one of them.")));
 		prev = e;
 	}
 
@@ -291,26 +292,32 @@ check_natural_order(LoadDir *ld)
 		if (prev && migrate_version_compare(sort_version(prev), sort_version(e)) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s applies version %s before %s, but migrate orders them the other way",
+					 errmsg("in the %s format, migration \"%s\" comes before migration \"%s\", but migrate orders them the other way",
 							migrate_format_name(ld->format), prev->version,
 							e->version),
-					 errdetail("Files \"%s\" and \"%s\" of directory \"%s\".",
+					 errdetail("They are files \"%s\" and \"%s\" of directory \"%s\"; migrate orders versions naturally, comparing runs of digits as numbers. Nothing was registered.",
 							   prev->upfile ? prev->upfile : prev->downfile,
 							   e->upfile ? e->upfile : e->downfile, ld->path),
-					 errhint("migrate orders versions naturally, comparing runs of digits as numbers; rename the files so that both orders agree. Nothing was registered.")));
+					 errhint("Rename the files so that both orders agree.")));
 		prev = e;
 	}
 }
 
 /*
- * An error as one line of a note.
+ * An error as one line of a note: the message, and the detail in
+ * parentheses without its final period.
  */
 static char *
 error_text(ErrorData *edata)
 {
-	if (edata->detail)
-		return psprintf("%s (%s)", edata->message, edata->detail);
-	return pstrdup(edata->message);
+	int			len;
+
+	if (edata->detail == NULL)
+		return pstrdup(edata->message);
+	len = strlen(edata->detail);
+	if (len > 0 && edata->detail[len - 1] == '.')
+		len--;
+	return psprintf("%s (%.*s)", edata->message, len, edata->detail);
 }
 
 /*
@@ -326,14 +333,15 @@ typedef struct ScriptCheck
 
 /*
  * Parse one script as add() would, and say what makes it
- * non-transactional.
+ * non-transactional.  Its errors become notes of the entry, which say
+ * themselves what was registered, so they do not say it.
  */
 static void
 check_script_work(void *arg)
 {
 	ScriptCheck *sc = (ScriptCheck *) arg;
 	MigrateScript *script = migrate_parse_script(sc->version, sc->direction,
-												 sc->text, true);
+												 sc->text, false);
 
 	if (script->first_top_level >= 0)
 	{
@@ -470,9 +478,10 @@ migrate_load(PG_FUNCTION_ARGS)
 			nmigrations++;
 	}
 	ereport(NOTICE,
-			(errmsg("loading %d %s migration%s from \"%s\"", nmigrations,
-					migrate_format_name(ld.format), nmigrations == 1 ? "" : "s",
-					ld.path)));
+			(errmsg_plural("loading %d %s migration from \"%s\"",
+						   "loading %d %s migrations from \"%s\"",
+						   nmigrations, nmigrations,
+						   migrate_format_name(ld.format), ld.path)));
 
 	migrate_call_begin();
 	foreach(lc, ld.entries)
@@ -510,9 +519,10 @@ migrate_load(PG_FUNCTION_ARGS)
 
 	if (nproblems > 0)
 		ereport(WARNING,
-				(errmsg("%d of %d migrations %s not registered as the files say",
-						nproblems, nmigrations, nproblems == 1 ? "was" : "were"),
-				 errhint("The rows with action refused or modified say why.")));
+				(errmsg_plural("%d of %d migrations was not registered as the files say",
+							   "%d of %d migrations were not registered as the files say",
+							   nproblems, nproblems, nmigrations),
+				 errhint("See the notes of the rows with action refused or modified for why.")));
 
 	return (Datum) 0;
 }

@@ -31,7 +31,7 @@
 
 #include "files/files.h"
 
-pg_noreturn static void access_error(const char *what, const char *path);
+pg_noreturn static void access_error(bool directory, const char *path);
 
 /*
  * Append a sentence to the entry's note.
@@ -75,37 +75,48 @@ new_entry(LoadDir *ld, MigrateFormat format, const char *version,
 }
 
 /*
- * Raise the error for a file or directory the server cannot access.
+ * Raise the error for a file, or the migration directory when
+ * "directory", that the server cannot access.
  */
 static void
-access_error(const char *what, const char *path)
+access_error(bool directory, const char *path)
 {
 	int			save_errno = errno;
 
+	if (save_errno == ENOENT && directory)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("migration directory \"%s\" does not exist", path),
+				 errdetail("The path is read on the database server, not on the client.")));
 	if (save_errno == ENOENT)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FILE),
-				 errmsg("%s \"%s\" does not exist", what, path),
-				 errhint("The path is read on the database server, not on the client.")));
+				 errmsg("file \"%s\" does not exist", path),
+				 errdetail("The path is read on the database server, not on the client.")));
 	errno = save_errno;
+	if (directory)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read migration directory \"%s\": %m", path),
+				 errhint("The server's operating system user must be able to read the migration directory and its files.")));
 	ereport(ERROR,
 			(errcode_for_file_access(),
-			 errmsg("could not read %s \"%s\": %m", what, path),
+			 errmsg("could not read file \"%s\": %m", path),
 			 errhint("The server's operating system user must be able to read the migration directory and its files.")));
 }
 
 /*
- * stat() a path; false if it does not exist, an error if it cannot be
- * looked at.
+ * stat() a path (the migration directory when "directory"); false if it
+ * does not exist, an error if it cannot be looked at.
  */
 static bool
-stat_path(const char *what, const char *path, struct stat *st)
+stat_path(bool directory, const char *path, struct stat *st)
 {
 	if (stat(path, st) == 0)
 		return true;
 	if (errno == ENOENT)
 		return false;
-	access_error(what, path);
+	access_error(directory, path);
 }
 
 /*
@@ -116,7 +127,7 @@ is_regular_file(const char *path)
 {
 	struct stat st;
 
-	return stat_path("file", path, &st) && S_ISREG(st.st_mode);
+	return stat_path(false, path, &st) && S_ISREG(st.st_mode);
 }
 
 /*
@@ -139,10 +150,10 @@ list_directory(const char *path)
 	struct dirent *de;
 	List	   *names = NIL;
 
-	if (!stat_path("migration directory", path, &st))
+	if (!stat_path(true, path, &st))
 	{
 		errno = ENOENT;
-		access_error("migration directory", path);
+		access_error(true, path);
 	}
 	if (!S_ISDIR(st.st_mode))
 		ereport(ERROR,
@@ -152,7 +163,7 @@ list_directory(const char *path)
 
 	dir = AllocateDir(path);
 	if (dir == NULL)
-		access_error("migration directory", path);
+		access_error(true, path);
 	while ((de = ReadDir(dir, path)) != NULL)
 	{
 		if (de->d_name[0] == '.')
@@ -199,7 +210,8 @@ note_format(LoadDir *ld, MigrateFormat format, const char *file)
 				 errmsg("migration directory \"%s\" mixes formats: %s (\"%s\") and %s (\"%s\")",
 						ld->path, migrate_format_name(ld->format), ld->example,
 						migrate_format_name(format), file),
-				 errhint("Load the migrations of each tool from a directory of their own. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Load the migrations of each tool from a directory of their own.")));
 }
 
 /*
@@ -246,9 +258,10 @@ pair_downs(LoadDir *ld, List *downs)
 		else if (e->downfile)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("migration directory \"%s\" has two down files for version %s: \"%s\" and \"%s\"",
+					 errmsg("migration directory \"%s\" has two down files for migration \"%s\": \"%s\" and \"%s\"",
 							ld->path, e->version, e->downfile, file),
-					 errhint("Remove or rename one of them. Nothing was registered.")));
+					 errdetail("Nothing was registered."),
+					 errhint("Remove or rename one of them.")));
 		else
 			e->downfile = file;
 	}
@@ -273,7 +286,7 @@ migrate_scan_directory(LoadDir *ld)
 		MigrateFileName fn;
 		LoadEntry  *e;
 
-		if (!stat_path("file", path, &st))
+		if (!stat_path(false, path, &st))
 			continue;			/* removed while we read */
 
 		if (S_ISDIR(st.st_mode))
@@ -338,7 +351,7 @@ migrate_scan_directory(LoadDir *ld)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("migration directory \"%s\" holds no migration files", ld->path),
-				 errdetail("load() reads VERSION_name.up.sql and .down.sql (golang-migrate), VERSION_name.sql (dbmate, goose, or up only), V<version>__name.sql and U<version>__name.sql (Flyway), VERSION_name/up.sql and down.sql (diesel) and VERSION.name.up.sql and .down.sql."),
+				 errdetail("The function load() reads VERSION_name.up.sql and .down.sql (golang-migrate), VERSION_name.sql (dbmate, goose, or up only), V<version>__name.sql and U<version>__name.sql (Flyway), VERSION_name/up.sql and down.sql (diesel) and VERSION.name.up.sql and .down.sql."),
 				 errhint("Check the path: it is read on the database server.")));
 
 	pair_downs(ld, downs);
@@ -383,9 +396,9 @@ read_file(LoadDir *ld, LoadEntry *e, const char *file)
 
 	f = AllocateFile(path, PG_BINARY_R);
 	if (f == NULL)
-		access_error("file", path);
+		access_error(false, path);
 	if (fstat(fileno(f), &st) < 0)
-		access_error("file", path);
+		access_error(false, path);
 	if (st.st_size >= MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -394,7 +407,7 @@ read_file(LoadDir *ld, LoadEntry *e, const char *file)
 	buf = palloc(st.st_size + 1);
 	n = fread(buf, 1, st.st_size, f);
 	if (ferror(f))
-		access_error("file", path);
+		access_error(false, path);
 	FreeFile(f);
 	buf[n] = '\0';
 

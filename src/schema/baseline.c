@@ -44,7 +44,11 @@ static MigrateQuery baseline_state_query = {
 		"SELECT (SELECT pg_catalog.count(*) FROM migrate.applied),"
 		"       EXISTS (SELECT FROM migrate.migrations m"
 		"                WHERE m.version OPERATOR(pg_catalog.=) $1),"
-		"       (SELECT pg_catalog.string_agg(m.version, ', ' ORDER BY m.sort_key)"
+		"       (SELECT pg_catalog.string_agg(pg_catalog.format('\"%s\"', m.version),"
+		"                                     ', ' ORDER BY m.sort_key)"
+		"          FROM migrate.migrations m"
+		"         WHERE m.sort_key OPERATOR(pg_catalog.<) migrate.version_key($1)),"
+		"       (SELECT pg_catalog.count(*)::pg_catalog.int4"
 		"          FROM migrate.migrations m"
 		"         WHERE m.sort_key OPERATOR(pg_catalog.<) migrate.version_key($1))",
 	.nargs = 1,
@@ -140,6 +144,7 @@ migrate_baseline(PG_FUNCTION_ARGS)
 	int64		applied;
 	bool		registered;
 	char	   *before;
+	int			nbefore;
 	SchemaResult schema;
 	char	   *down;
 	int			statements;
@@ -158,29 +163,33 @@ migrate_baseline(PG_FUNCTION_ARGS)
 	applied = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
 	registered = DatumGetBool(migrate_store_getdatum(0, 2, &isnull));
 	before = migrate_store_getstr(0, 3);
+	nbefore = DatumGetInt32(migrate_store_getdatum(0, 4, &isnull));
 	migrate_store_done();
 
 	if (applied > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot record baseline \"%s\": migrate already tracks this database",
+				 errmsg("cannot record migration \"%s\" as a baseline: migrate already tracks this database",
 						version),
-				 errdetail("%lld migration%s applied.", (long long) applied,
-						   applied == 1 ? " is" : "s are"),
-				 errhint("A baseline adopts a database that has no applied migrations; record later changes as new migrations. Nothing was registered.")));
+				 errdetail_plural("%lld migration is applied, and a baseline adopts only a database that has no applied migrations. Nothing was registered.",
+								  "%lld migrations are applied, and a baseline adopts only a database that has no applied migrations. Nothing was registered.",
+								  (unsigned long) applied, (long long) applied),
+				 errhint("Record later changes as new migrations.")));
 	if (registered)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("migration \"%s\" is already registered", version),
-				 errhint("Choose a version that is not registered for the baseline, usually one that sorts before every other migration. Nothing was registered.")));
+				 errdetail("Nothing was registered."),
+				 errhint("Choose a version that is not registered for the baseline, usually one that sorts before every other migration.")));
 
 	migrate_schema_build(NULL, &schema);
 	if (schema.nitems == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot record baseline \"%s\": the database has no user objects",
+				 errmsg("cannot record migration \"%s\" as a baseline: the database has no user objects",
 						version),
-				 errhint("There is nothing to adopt: register the first migration with migrate.add(). Nothing was registered.")));
+				 errdetail("There is nothing to adopt. Nothing was registered."),
+				 errhint("Register the first migration with migrate.add().")));
 
 	down = baseline_down(&schema);
 	(void) migrate_register(version, schema.ddl, down, name, true, NULL);
@@ -189,15 +198,27 @@ migrate_baseline(PG_FUNCTION_ARGS)
 
 	if (before)
 		ereport(WARNING,
-				(errmsg("registered migrations sort before baseline \"%s\": %s",
-						version, before),
-				 errdetail("They are pending: migrate.latest() applies them after the baseline, out of order."),
-				 errhint("Remove them with migrate.remove() if the baseline already contains their changes.")));
-	ereport(NOTICE,
-			(errmsg("baseline \"%s\" recorded as applied; nothing was run", version),
-			 errdetail("Its up script has %d statement%s%s.", statements,
-					   statements == 1 ? "" : "s",
-					   down ? "" : "; it has no down script")));
+				(errmsg_plural("registered migration %s sorts before baseline migration \"%s\"",
+							   "registered migrations %s sort before baseline migration \"%s\"",
+							   nbefore, before, version),
+				 errdetail_plural("It is pending: migrate.latest() applies it after the baseline, out of order.",
+								  "They are pending: migrate.latest() applies them after the baseline, out of order.",
+								  nbefore),
+				 errhint_plural("Remove it with migrate.remove() if the baseline already contains its changes.",
+								"Remove them with migrate.remove() if the baseline already contains their changes.",
+								nbefore)));
+	if (down)
+		ereport(NOTICE,
+				(errmsg("baseline migration \"%s\" recorded as applied", version),
+				 errdetail_plural("Its up script has %d statement. Nothing was run.",
+								  "Its up script has %d statements. Nothing was run.",
+								  statements, statements)));
+	else
+		ereport(NOTICE,
+				(errmsg("baseline migration \"%s\" recorded as applied", version),
+				 errdetail_plural("Its up script has %d statement, and it has no down script. Nothing was run.",
+								  "Its up script has %d statements, and it has no down script. Nothing was run.",
+								  statements, statements)));
 
 	migrate_call_end();
 

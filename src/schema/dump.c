@@ -411,11 +411,13 @@ order_items(SchemaDump *dump)
 			result[nresult++] = sorted[i];
 		}
 		ereport(WARNING,
-				(errmsg("migrate.schema() found a dependency loop among %d objects",
-						reported),
-				 errdetail("They are dumped in default order, which may not load: %s%s.",
-						   loop.data,
-						   reported > SCHEMA_LOOP_REPORT ? ", ..." : ""),
+				(errmsg_plural("migrate.schema() found a dependency loop among %d object",
+							   "migrate.schema() found a dependency loop among %d objects",
+							   reported, reported),
+				 errdetail_plural("It is dumped in default order, which may not load: %s%s.",
+								  "They are dumped in default order, which may not load: %s%s.",
+								  reported, loop.data,
+								  reported > SCHEMA_LOOP_REPORT ? ", ..." : ""),
 				 errhint("Break the loop, for example by moving a column default or a constraint that calls a function into a statement of its own.")));
 	}
 

@@ -732,9 +732,10 @@ migrate_schema_warn_unsupported(SchemaDump *dump)
 	migrate_schema_done();
 
 	ereport(WARNING,
-			(errmsg("migrate.schema() does not dump " UINT64_FORMAT " object%s",
-					n, n == 1 ? "" : "s"),
-			 errdetail("Not dumped: %s%s.", list.data,
-					   n > SCHEMA_UNSUPPORTED_REPORT ? "; ..." : ""),
-			 errhint("Base types, operators, operator classes, collations, text search objects, foreign tables, typed tables, event triggers, servers, publications and casts are not part of migrate.schema(); keep them in migrations of their own.")));
+			(errmsg_plural("migrate.schema() does not dump %llu object",
+						   "migrate.schema() does not dump %llu objects",
+						   (unsigned long) n, (unsigned long long) n),
+			 errdetail("Not dumped: %s%s. Base types, operators, operator classes, collations, text search objects, foreign tables, typed tables, event triggers, servers, publications and casts are not part of migrate.schema().",
+					   list.data, n > SCHEMA_UNSUPPORTED_REPORT ? "; ..." : ""),
+			 errhint("Keep them in migrations of their own.")));
 }

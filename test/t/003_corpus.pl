@@ -143,7 +143,7 @@ sub schema_dump
 		next if $ret == 0;
 		push @refused, $mig->{version};
 		like($err,
-			qr/down script of migration "$mig->{version}" is not valid SQL: syntax error at or near "ALTER"\nDETAIL:  Line 2: /,
+			qr/down script of migration "$mig->{version}" is not valid SQL: syntax error at or near "ALTER"\nDETAIL:  The error is on line 2: "/,
 			"crates-io: broken down of $mig->{version} refused at add()");
 		# register it as irreversible instead
 		$mig->{down_text} = undef;

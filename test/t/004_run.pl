@@ -63,7 +63,7 @@ my $by_index = $node->safe_psql(
 like($by_index, qr/Index Only Scan using items_id/, 'the count reads the new index');
 is($by_index =~ s/.*\n//sr, '100400', 'the index has every row, the concurrent ones included');
 is($by_heap, '100400', 'as the table has');
-like($err, qr/applied migration 1 in a background worker/, 'run() says a worker ran it');
+like($err, qr/applied migration "1" in a background worker/, 'run() says a worker ran it');
 
 # A non-transactional migration that waits: CREATE INDEX CONCURRENTLY
 # waits for every transaction with an older snapshot, so a session that
@@ -122,7 +122,7 @@ $caller->query('SELECT 1');
 like($caller->{stderr}, qr/canceling statement due to user request/,
 	'cancel: the call fails with the cancel');
 like($caller->{stderr},
-	qr/DETAIL:  The background worker running migration 2 was stopped after 0 of 1 statements/,
+	qr/DETAIL:  The background worker applying migration "2" was stopped after 0 of 1 statement; each completed statement is committed\. The migration stays pending\./,
 	'cancel: and says the worker was stopped');
 $caller->quit;
 $blocker->quit;
@@ -174,7 +174,7 @@ my $holder = hold_lock();
 like($err, qr/ERROR:  canceling statement due to lock timeout/,
 	'latest() without retries: lock timeout');
 like($err,
-	qr/DETAIL:  Migration 6 gave up after 1 attempt; the last one waited for a lock on relation public.items \(statement 1; process \d+ holds locks on it\)/,
+	qr/DETAIL:  Migration "6" gave up after 1 attempt\. The last attempt waited for a lock on relation "public\.items" in statement 1; process \d+ holds locks on it\./,
 	'latest() without retries: the error names the relation and the holder');
 is($node->safe_psql('postgres', q{SELECT state FROM migrate.status WHERE version = '6'}),
 	'pending', 'latest() without retries: nothing applied');

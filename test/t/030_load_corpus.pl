@@ -105,7 +105,7 @@ my %prelude = (harbor => "$corpus/harbor/prelude.sql");
 my %tx_differs = ('crates-io' => { '20240412144536' => qr/statement 2 of its down script \(line 4\) is CREATE INDEX CONCURRENTLY/ });
 
 # Migrations whose down does not parse.
-my %broken_down = ('crates-io' => { '20170318181441' => qr/down script of migration "20170318181441" is not valid SQL: syntax error at or near "ALTER" \(Line 2: .*\): registered without it, as irreversible/ });
+my %broken_down = ('crates-io' => { '20170318181441' => qr/down script of migration "20170318181441" is not valid SQL: syntax error at or near "ALTER" \(The error is on line 2: ".*"\): registered without it, as irreversible/ });
 
 foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 {
@@ -190,7 +190,7 @@ foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 # authelia's empty downs make those migrations irreversible: rolling back
 # the whole history refuses before reverting anything
 my ($ret, $out, $err) = $node->psql('authelia', 'SELECT * FROM migrate.rollback(true)');
-like($err, qr/migrations 0026, 0025, 0021, 0011, 0009 are irreversible/,
+like($err, qr/migrations "0026", "0025", "0021", "0011", "0009" are irreversible/,
 	'authelia: rollback refuses, naming the migrations with an empty down');
 is($node->safe_psql('authelia', 'SELECT count(*) FROM migrate.applied'),
 	'26', 'authelia: and nothing was reverted');
