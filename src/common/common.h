@@ -40,6 +40,16 @@ typedef struct MigrateQuery
 	SPIPlanPtr	plan;			/* set on first use */
 } MigrateQuery;
 
+/*
+ * A column of a table of migrate's that migrate_store_append() writes
+ * without SQL: the name and type it must have in the table.
+ */
+typedef struct MigrateStoreColumn
+{
+	const char *name;
+	Oid			type;
+} MigrateStoreColumn;
+
 /* The values of migrate.strict, weakest first (settings.c). */
 typedef enum MigrateStrictMode
 {
@@ -82,6 +92,7 @@ extern char *migrate_store_getstr(int row, int col);
 extern Datum migrate_store_getdatum(int row, int col, bool *isnull);
 extern void migrate_store_done(void);
 extern bool migrate_store_append(const char *relname, int natts,
+								 const MigrateStoreColumn *columns,
 								 Datum *values, bool *nulls);
 
 #endif							/* MIGRATE_COMMON_H */

@@ -150,13 +150,14 @@ migrate_store_exec(MigrateQuery *query, Datum *values, const char *nulls,
 }
 
 /*
- * True if table "rel" is as the extension made it, with "natts" columns,
- * and a row with these nulls fits its NOT NULL columns: nothing a direct
- * append would skip (triggers, row security, constraints, generated
- * columns) was added to it.
+ * True if table "rel" is as the extension made it, with the "natts"
+ * columns "columns", and a row with these nulls fits its NOT NULL
+ * columns: nothing a direct append would skip (triggers, row security,
+ * constraints, generated columns) was added to it.
  */
 static bool
-plain_table(Relation rel, int natts, const bool *nulls)
+plain_table(Relation rel, int natts, const MigrateStoreColumn *columns,
+			const bool *nulls)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			i;
@@ -173,6 +174,32 @@ plain_table(Relation rel, int natts, const bool *nulls)
 
 		if (att->attisdropped || (att->attnotnull && nulls[i]))
 			return false;
+
+		/*
+		 * A column a DBA renamed or gave another type would take a datum
+		 * meant for another column or of another type.  The row then goes
+		 * through the executor, by column name, which casts.  Say so once
+		 * in the server log, since the fast path is lost: this is also how
+		 * a test sees that the C layout matches the table.
+		 */
+		if (att->atttypid != columns[i].type ||
+			strcmp(NameStr(att->attname), columns[i].name) != 0)
+		{
+			static bool logged = false;
+
+			if (!logged)
+				ereport(LOG,
+						(errmsg("column %d of table \"%s.%s\" is \"%s\" of type %s instead of \"%s\" of type %s",
+								i + 1, MIGRATE_SCHEMA,
+								RelationGetRelationName(rel),
+								NameStr(att->attname),
+								format_type_be(att->atttypid),
+								columns[i].name,
+								format_type_be(columns[i].type)),
+						 errdetail("Its rows are inserted through SQL instead of appended directly.")));
+			logged = true;
+			return false;
+		}
 	}
 	return true;
 }
@@ -202,8 +229,8 @@ plain_indexes(CatalogIndexState indstate)
  * Append a row to migrate's table "relname" without SQL: the hot path of
  * DDL history, where an INSERT through SPI would cost as much as the rest
  * of its work.  No name is looked up with the caller's search_path and no
- * privilege is checked, so it needs no owner mode.  "values" and "nulls"
- * are in the table's column order, "natts" columns.
+ * privilege is checked, so it needs no owner mode.  "columns", "values"
+ * and "nulls" are in the table's column order, "natts" columns.
  *
  * It writes only while the table is as the extension made it.  If a DBA
  * gave it triggers, row security, constraints, or indexes that are not
@@ -211,7 +238,8 @@ plain_indexes(CatalogIndexState indstate)
  * migrate_store_exec() so that they apply.
  */
 bool
-migrate_store_append(const char *relname, int natts, Datum *values,
+migrate_store_append(const char *relname, int natts,
+					   const MigrateStoreColumn *columns, Datum *values,
 					   bool *nulls)
 {
 	Oid			nspid = get_namespace_oid(MIGRATE_SCHEMA, false);
@@ -219,7 +247,7 @@ migrate_store_append(const char *relname, int natts, Datum *values,
 	bool		appended = false;
 
 	rel = table_open(get_relname_relid(relname, nspid), RowExclusiveLock);
-	if (plain_table(rel, natts, nulls))
+	if (plain_table(rel, natts, columns, nulls))
 	{
 		CatalogIndexState indstate = CatalogOpenIndexes(rel);
 

@@ -35,6 +35,32 @@ typedef struct MigrateDefinition
 	char	   *sql_if_grown;	/* for a view that gained columns */
 } MigrateDefinition;
 
+/*
+ * migrate.ddl_log as sql/migrate--0.1.0.sql creates it: the event triggers
+ * append its rows by these column numbers (trigger.c), and
+ * test/sql/20_ddl_log.sql checks that a row so appended equals one the
+ * executor inserts by column name.
+ */
+#define Natts_migrate_ddl_log						18
+#define Anum_migrate_ddl_log_id						1
+#define Anum_migrate_ddl_log_at						2
+#define Anum_migrate_ddl_log_role					3
+#define Anum_migrate_ddl_log_session_role			4
+#define Anum_migrate_ddl_log_txid					5
+#define Anum_migrate_ddl_log_command_tag			6
+#define Anum_migrate_ddl_log_object_type			7
+#define Anum_migrate_ddl_log_schema_name			8
+#define Anum_migrate_ddl_log_object_identity		9
+#define Anum_migrate_ddl_log_objects				10
+#define Anum_migrate_ddl_log_statement				11
+#define Anum_migrate_ddl_log_migration				12
+#define Anum_migrate_ddl_log_in_extension			13
+#define Anum_migrate_ddl_log_extension				14
+#define Anum_migrate_ddl_log_top_level				15
+#define Anum_migrate_ddl_log_backend_pid			16
+#define Anum_migrate_ddl_log_application_name		17
+#define Anum_migrate_ddl_log_client_addr			18
+
 /* in statement.c */
 extern void migrate_ddl_statement_init(void);
 extern bool migrate_ddl_statement_hooked(Node *parsetree);

@@ -89,12 +89,39 @@ PG_FUNCTION_INFO_V1(migrate_ddl_command_end);
 PG_FUNCTION_INFO_V1(migrate_sql_drop);
 
 /*
- * The columns of migrate.ddl_log, in order: a row is appended directly
- * (migrate_store_append), or, if a DBA changed the table, inserted by
- * this query, which computes in_extension from extension.
+ * A row of migrate.ddl_log is appended directly (migrate_store_append),
+ * by the column numbers of ddl.h, or, if a DBA changed the table,
+ * inserted by this query, which computes in_extension from extension.
  */
-#define LOG_COLUMNS		18
-#define LOG_IN_EXTENSION	12	/* the one column the query computes */
+#define LOG_QUERY_ARGS	(Natts_migrate_ddl_log - 1)
+
+/* the index of column "col" in the values of a row */
+#define LOG_COL(col)	(Anum_migrate_ddl_log_##col - 1)
+
+/*
+ * The columns by number, with the name and type each number must have:
+ * migrate_store_append() checks them against the table.
+ */
+static const MigrateStoreColumn log_columns[Natts_migrate_ddl_log] = {
+	[LOG_COL(id)] = {"id", INT8OID},
+	[LOG_COL(at)] = {"at", TIMESTAMPTZOID},
+	[LOG_COL(role)] = {"role", NAMEOID},
+	[LOG_COL(session_role)] = {"session_role", NAMEOID},
+	[LOG_COL(txid)] = {"txid", XID8OID},
+	[LOG_COL(command_tag)] = {"command_tag", TEXTOID},
+	[LOG_COL(object_type)] = {"object_type", TEXTOID},
+	[LOG_COL(schema_name)] = {"schema_name", TEXTOID},
+	[LOG_COL(object_identity)] = {"object_identity", TEXTOID},
+	[LOG_COL(objects)] = {"objects", JSONBOID},
+	[LOG_COL(statement)] = {"statement", TEXTOID},
+	[LOG_COL(migration)] = {"migration", TEXTOID},
+	[LOG_COL(in_extension)] = {"in_extension", BOOLOID},
+	[LOG_COL(extension)] = {"extension", TEXTOID},
+	[LOG_COL(top_level)] = {"top_level", BOOLOID},
+	[LOG_COL(backend_pid)] = {"backend_pid", INT4OID},
+	[LOG_COL(application_name)] = {"application_name", TEXTOID},
+	[LOG_COL(client_addr)] = {"client_addr", INETOID},
+};
 
 static MigrateQuery insert_query = {
 	.sql =
@@ -104,7 +131,7 @@ static MigrateQuery insert_query = {
 		"       top_level, backend_pid, application_name, client_addr)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 		"        $13 IS NOT NULL, $13, $14, $15, $16, $17)",
-	.nargs = LOG_COLUMNS - 1,
+	.nargs = LOG_QUERY_ARGS,
 	.argtypes = {INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID, TEXTOID,
 		TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
 	INT4OID, TEXTOID, INETOID}
@@ -653,8 +680,8 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	bool		top_level = false;
 	char	   *statement;
 	const char *extension = NULL;
-	Datum		values[LOG_COLUMNS];
-	bool		nulls[LOG_COLUMNS];
+	Datum		values[Natts_migrate_ddl_log];
+	bool		nulls[Natts_migrate_ddl_log];
 
 	if (entry && entry->text_known)
 	{
@@ -673,35 +700,50 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 		extension = get_extension_name(CurrentExtensionObject);
 
 	memset(nulls, false, sizeof(nulls));
-	values[0] = Int64GetDatum(migrate_sequence_next(seqid));
-	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
-	values[2] = name_datum(GetUserNameFromId(GetUserId(), false));
-	values[3] = name_datum(GetUserNameFromId(GetSessionUserId(), false));
-	values[4] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	values[5] = CStringGetTextDatum(command_tag);
-	values[6] = text_datum(main ? main->object_type : NULL, &nulls[6]);
-	values[7] = text_datum(main ? main->schema_name : NULL, &nulls[7]);
-	values[8] = text_datum(main ? main->identity : NULL, &nulls[8]);
-	values[9] = objects_jsonb(objects);
-	values[10] = text_datum(statement, &nulls[10]);
-	values[11] = text_datum(migrate_current_migration(), &nulls[11]);
-	values[LOG_IN_EXTENSION] = BoolGetDatum(extension != NULL);
-	values[13] = text_datum(extension, &nulls[13]);
-	values[14] = BoolGetDatum(top_level);
-	values[15] = Int32GetDatum(MyProcPid);
-	values[16] = text_datum(application_name, &nulls[16]);
-	values[17] = client_addr(&nulls[17]);
+	values[LOG_COL(id)] = Int64GetDatum(migrate_sequence_next(seqid));
+	values[LOG_COL(at)] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[LOG_COL(role)] =
+		name_datum(GetUserNameFromId(GetUserId(), false));
+	values[LOG_COL(session_role)] =
+		name_datum(GetUserNameFromId(GetSessionUserId(), false));
+	values[LOG_COL(txid)] =
+		FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[LOG_COL(command_tag)] = CStringGetTextDatum(command_tag);
+	values[LOG_COL(object_type)] =
+		text_datum(main ? main->object_type : NULL,
+				   &nulls[LOG_COL(object_type)]);
+	values[LOG_COL(schema_name)] =
+		text_datum(main ? main->schema_name : NULL,
+				   &nulls[LOG_COL(schema_name)]);
+	values[LOG_COL(object_identity)] =
+		text_datum(main ? main->identity : NULL,
+				   &nulls[LOG_COL(object_identity)]);
+	values[LOG_COL(objects)] = objects_jsonb(objects);
+	values[LOG_COL(statement)] =
+		text_datum(statement, &nulls[LOG_COL(statement)]);
+	values[LOG_COL(migration)] =
+		text_datum(migrate_current_migration(), &nulls[LOG_COL(migration)]);
+	values[LOG_COL(in_extension)] = BoolGetDatum(extension != NULL);
+	values[LOG_COL(extension)] =
+		text_datum(extension, &nulls[LOG_COL(extension)]);
+	values[LOG_COL(top_level)] = BoolGetDatum(top_level);
+	values[LOG_COL(backend_pid)] = Int32GetDatum(MyProcPid);
+	values[LOG_COL(application_name)] =
+		text_datum(application_name, &nulls[LOG_COL(application_name)]);
+	values[LOG_COL(client_addr)] =
+		client_addr(&nulls[LOG_COL(client_addr)]);
 
-	if (!migrate_store_append("ddl_log", LOG_COLUMNS, values, nulls))
+	if (!migrate_store_append("ddl_log", Natts_migrate_ddl_log, log_columns,
+							  values, nulls))
 	{
-		Datum		params[LOG_COLUMNS - 1];
-		char		pnulls[LOG_COLUMNS - 1];
+		Datum		params[LOG_QUERY_ARGS];
+		char		pnulls[LOG_QUERY_ARGS];
 		int			i;
 		int			p = 0;
 
-		for (i = 0; i < LOG_COLUMNS; i++)
+		for (i = 0; i < Natts_migrate_ddl_log; i++)
 		{
-			if (i == LOG_IN_EXTENSION)
+			if (i == LOG_COL(in_extension))
 				continue;
 			params[p] = values[i];
 			pnulls[p] = nulls[i] ? 'n' : ' ';

@@ -117,7 +117,8 @@ report_statement(const MigrateExec *run, const char *sql)
 {
 	char	   *activity;
 	int			len = strlen(sql);
-	int			cliplen = pg_mbcliplen(sql, len, Min(len, 1024));
+	int			cliplen = pg_mbcliplen(sql, len,
+									   Min(len, pgstat_track_activity_query_size));
 
 	activity = psprintf("migrate: %s %s, statement %d of %d: %.*s",
 						run->version, run->script->direction,

@@ -35,6 +35,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -93,7 +94,7 @@ MIGRATE_SCHEMA "')"
 static const char *const dependencies_sql =
 "SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype"
 "  FROM pg_catalog.pg_depend d"
-" WHERE d.objid >= 16384 AND d.refobjid >= 16384"
+" WHERE d.objid >= " CppAsString2(FirstNormalObjectId) " AND d.refobjid >= " CppAsString2(FirstNormalObjectId)
 "   AND d.deptype IN ('n', 'a', 'i')";
 
 /*

@@ -21,6 +21,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
@@ -47,7 +48,7 @@ static const char *const extensions_sql =
 "SELECT e.oid, e.extname, n.nspname"
 "  FROM pg_catalog.pg_extension e"
 "  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-" WHERE e.oid >= 16384 AND e.extname <> '" MIGRATE_SCHEMA "'"
+" WHERE e.oid >= " CppAsString2(FirstNormalObjectId) " AND e.extname <> '" MIGRATE_SCHEMA "'"
 "   AND ($2 OR e.extnamespace = ANY ($1))";
 
 /*
@@ -222,7 +223,7 @@ static const char *const comments_sql =
 "  LEFT JOIN pg_catalog.pg_type t"
 "         ON d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass"
 "        AND t.oid = d.objoid"
-" WHERE d.objoid >= 16384"
+" WHERE d.objoid >= " CppAsString2(FirstNormalObjectId)
 "   AND d.classoid <> 'pg_catalog.pg_extension'::pg_catalog.regclass"
 ") c ORDER BY c.section, c.objsubid, c.target COLLATE \"C\"";
 
@@ -281,7 +282,7 @@ static const char *const unsupported_sql =
 "          FROM pg_catalog.pg_publication p WHERE $2"
 "        UNION ALL"
 "        SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass, p.oid"
-"          FROM pg_catalog.pg_cast p WHERE $2 AND p.oid >= 16384"
+"          FROM pg_catalog.pg_cast p WHERE $2 AND p.oid >= " CppAsString2(FirstNormalObjectId)
 "           AND " SCHEMA_NOT_IN_EXTENSION("pg_cast", "p.oid")
 "           AND " SCHEMA_NOT_INTERNAL("pg_cast", "p.oid")
 "       ) u(classid, objid),"

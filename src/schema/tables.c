@@ -37,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -157,7 +158,7 @@ static const char *const constraints_sql =
 "            WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
 "              AND d.objid = k.oid"
 "              AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-"              AND d.refobjid >= 16384)"
+"              AND d.refobjid >= " CppAsString2(FirstNormalObjectId) ")"
 "  FROM pg_catalog.pg_constraint k"
 "  JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
 "  LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = k.conindid"

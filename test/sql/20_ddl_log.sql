@@ -184,6 +184,31 @@ ROLLBACK;
 \set VERBOSITY default
 SELECT count(*) AS rows_of_failed_ddl FROM migrate.ddl_log WHERE id > :mark;
 
+-- a row appended directly, without the executor, equals the row the
+-- executor inserts (a trigger on the table makes the event triggers insert
+-- through SQL): the same datums, nulls and types
+CREATE TABLE t20.same_row (a int);
+DROP TABLE t20.same_row;
+CREATE TABLE t20.same_row (a int);
+SELECT max(id) AS direct FROM migrate.ddl_log \gset
+DROP TABLE t20.same_row;
+CREATE FUNCTION t20.keep_row() RETURNS trigger LANGUAGE plpgsql AS
+    $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER keep_row BEFORE INSERT ON migrate.ddl_log
+    FOR EACH ROW EXECUTE FUNCTION t20.keep_row();
+CREATE TABLE t20.same_row (a int);
+SELECT max(id) AS through_sql FROM migrate.ddl_log \gset
+DROP TRIGGER keep_row ON migrate.ddl_log;
+SELECT d.key AS differing_column, d.value AS direct, s.value AS through_sql
+  FROM jsonb_each(to_jsonb((SELECT l FROM migrate.ddl_log l WHERE id = :direct))) d
+  JOIN jsonb_each(to_jsonb((SELECT l FROM migrate.ddl_log l WHERE id = :through_sql))) s
+       USING (key)
+ WHERE d.value IS DISTINCT FROM s.value AND d.key NOT IN ('id', 'at', 'txid');
+SELECT statement, object_identity, jsonb_array_length(objects) AS objects
+  FROM migrate.ddl_log WHERE id IN (:direct, :through_sql) ORDER BY id;
+DROP TABLE t20.same_row;
+DROP FUNCTION t20.keep_row();
+
 -- the triggers' functions are not to be called directly
 SELECT migrate.ddl_command_end();
 SELECT migrate.ddl_command_start();
