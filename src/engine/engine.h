@@ -229,7 +229,7 @@ extern void migrate_step_record_event(const MigrateStep *step,
 extern MigrateStepResult *migrate_step_result(const MigrateStep *step,
 											  MemoryContext resultcxt);
 extern void migrate_step_report(const MigrateStep *step);
-extern int	errdetail_statements(int statements, int64 duration_us);
+extern int	migrate_errdetail_statements(int statements, int64 duration_us);
 extern MigrateStepResult *migrate_apply_step(const char *version, int batch,
 											 MigrateBetweenAttempts between);
 extern MigrateStepResult *migrate_revert_step(const char *version,

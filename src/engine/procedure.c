@@ -116,22 +116,22 @@ report_worker_step(const MigratePlanEntry *e, const MigrateStepResult *r)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" (\"%s\") in a background worker",
 						e->version, r->name),
-				 errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_statements(r->statements, r->duration_us)));
 	else if (e->up)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" in a background worker",
 						e->version),
-				 errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_statements(r->statements, r->duration_us)));
 	else if (r->name)
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" (\"%s\") in a background worker",
 						e->version, r->name),
-				 errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_statements(r->statements, r->duration_us)));
 	else
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" in a background worker",
 						e->version),
-				 errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_statements(r->statements, r->duration_us)));
 }
 
 /*

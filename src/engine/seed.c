@@ -306,7 +306,7 @@ migrate_seed(PG_FUNCTION_ARGS)
 		migrate_in_subtransaction(seed_work, run, true);
 		ereport(NOTICE,
 				(errmsg("ran seed \"%s\"", run->name),
-				 errdetail_statements(run->statements, run->duration_us)));
+				 migrate_errdetail_statements(run->statements, run->duration_us)));
 	}
 	if (runs == NIL)
 		ereport(NOTICE, (errmsg("no seeds to run")));

@@ -270,20 +270,20 @@ migrate_step_report(const MigrateStep *step)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" (\"%s\")",
 						step->version, step->name),
-				 errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_statements(step->statements, step->duration_us)));
 	else if (step->up)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\"", step->version),
-				 errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_statements(step->statements, step->duration_us)));
 	else if (step->name)
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" (\"%s\")",
 						step->version, step->name),
-				 errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_statements(step->statements, step->duration_us)));
 	else
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\"", step->version),
-				 errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_statements(step->statements, step->duration_us)));
 }
 
 /*
@@ -291,7 +291,7 @@ migrate_step_report(const MigrateStep *step)
  * statements ran, and how long it took.  For use inside ereport().
  */
 int
-errdetail_statements(int statements, int64 duration_us)
+migrate_errdetail_statements(int statements, int64 duration_us)
 {
 	return errdetail_plural("%d statement in %.3f ms.",
 							"%d statements in %.3f ms.",
