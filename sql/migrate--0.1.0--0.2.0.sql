@@ -58,3 +58,229 @@
 --
 ALTER FUNCTION migrate.version_key(pg_catalog.text) RESET search_path;
 ALTER FUNCTION migrate.checksum(pg_catalog.text, pg_catalog.text) RESET search_path;
+
+--
+-- 2. The running functions take "target", never a reserved word, and no
+--    boolean first parameter; redo(), mark_applied(), mark_reverted(),
+--    view summary and check() are new.
+--
+-- In 0.1.0, rollback('1'), meant as "back to 1", read '1' as the boolean
+-- "all" and reverted everything; latest(to => ...) and rollback(all =>
+-- ...) were syntax errors, "to" and "all" being reserved words.  Argument
+-- names and order cannot change in place, so the functions are dropped and
+-- created again, with new C symbols (the 0.1.0 ones stay, see the top of
+-- this file).  A privilege granted on a dropped function goes with it:
+-- the WARNING below names the roles that had one, to grant it again (after
+-- the update, so that pg_dump sees it as the DBA's grant, not the
+-- extension's).
+--
+DO $notice$
+DECLARE
+    roles pg_catalog.text;
+BEGIN
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(r.rolname), ', ')
+      INTO roles
+      FROM pg_catalog.pg_proc p,
+           LATERAL pg_catalog.aclexplode(p.proacl) a
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE p.oid OPERATOR(pg_catalog.=) ANY (ARRAY[
+               'migrate.latest(pg_catalog.bool, pg_catalog.text)'::pg_catalog.regprocedure,
+               'migrate.rollback(pg_catalog.bool, pg_catalog.text)'::pg_catalog.regprocedure,
+               'migrate.run(pg_catalog.text)'::pg_catalog.regprocedure])
+       AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    IF roles IS NOT NULL THEN
+        RAISE WARNING 'migrate.latest(), migrate.rollback() and migrate.run() change their arguments in 0.2.0: the EXECUTE privilege of % on them is dropped', roles
+            USING DETAIL = 'The functions were dropped and created again with the argument "target".',
+                  HINT = 'Grant it again after the update, for example GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrate TO the deploy role.';
+    END IF;
+END
+$notice$;
+
+DROP FUNCTION migrate.latest(pg_catalog.bool, pg_catalog.text);
+DROP FUNCTION migrate.rollback(pg_catalog.bool, pg_catalog.text);
+DROP PROCEDURE migrate.run(pg_catalog.text);
+
+CREATE FUNCTION migrate.latest(target pg_catalog.text DEFAULT NULL,
+    dry_run pg_catalog.bool DEFAULT false,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_latest_0_2'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.latest(pg_catalog.text, pg_catalog.bool) IS
+'apply every pending migration (or those up to and including target) in version order as one batch; with dry_run, run them and roll everything back';
+
+CREATE FUNCTION migrate.rollback(target pg_catalog.text DEFAULT NULL,
+    dry_run pg_catalog.bool DEFAULT false,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_rollback_0_2'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.rollback(pg_catalog.text, pg_catalog.bool) IS
+'revert the last batch, or every migration above target (''zero'' reverts everything), newest first; with dry_run, run the down scripts and roll everything back';
+
+CREATE PROCEDURE migrate.run(target pg_catalog.text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'migrate_run'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate.run(pg_catalog.text) IS
+'apply pending migrations (or bring the database to version target, reverting what is above it; ''zero'' reverts everything), committing after each migration and running non-transactional ones in a background worker; not inside a transaction block';
+
+CREATE FUNCTION migrate.redo(version pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT duration pg_catalog.interval, OUT statements pg_catalog.int4)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_redo'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.redo(pg_catalog.text) IS
+'revert the last applied migration (or the named one) with its recorded down script and apply its registered text again, in one transaction';
+
+-- the history records marks as actions of their own
+ALTER TABLE migrate.history DROP CONSTRAINT history_action_check;
+ALTER TABLE migrate.history ADD CONSTRAINT history_action_check
+    CHECK (action OPERATOR(pg_catalog.=) ANY
+           (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture',
+                  'attempt', 'fail', 'mark_applied', 'mark_reverted']));
+
+CREATE FUNCTION migrate.mark_applied(version pg_catalog.text, reason pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_sql_mark_applied'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.mark_applied(pg_catalog.text, pg_catalog.text) IS
+'record a pending migration as applied without running it (its changes are in the database already), with who and why in the history';
+
+CREATE FUNCTION migrate.mark_reverted(version pg_catalog.text, reason pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_sql_mark_reverted'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.mark_reverted(pg_catalog.text, pg_catalog.text) IS
+'record an applied migration as not applied without running anything (it was reverted by hand), with who and why in the history';
+
+-- status: how each applied migration came to be applied, and why when
+-- it was marked (new columns go at the end of a view)
+CREATE OR REPLACE VIEW migrate.status AS
+SELECT COALESCE(m.version, a.version) AS version,
+       COALESCE(m.name, a.name) AS name,
+       CASE
+           WHEN a.version IS NULL AND m.environments IS NOT NULL
+                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                         OPERATOR(pg_catalog.=) ANY (m.environments)) THEN 'skipped'
+           WHEN a.version IS NULL THEN 'pending'
+           WHEN m.version IS NOT NULL
+                AND m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
+           ELSE 'applied'
+       END AS state,
+       a.batch,
+       a.applied_at,
+       a.applied_by,
+       a.duration,
+       CASE
+           WHEN a.version IS NULL THEN m.down IS NOT NULL
+           ELSE a.down IS NOT NULL
+       END AS reversible,
+       COALESCE(a.transactional, m.transactional) AS transactional,
+       m.version IS NOT NULL AS registered,
+       m.environments,
+       h.action AS applied_as,
+       CASE WHEN h.action OPERATOR(pg_catalog.=) 'mark_applied' THEN h.detail END AS reason
+  FROM migrate.migrations m
+  FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
+  LEFT JOIN migrate.history h ON h.id OPERATOR(pg_catalog.=) a.history_id
+ ORDER BY COALESCE(m.sort_key, a.sort_key);
+
+COMMENT ON VIEW migrate.status IS
+'every registered or applied migration in version order: state (applied, pending, modified, skipped in this environment), batch, when, by whom, how long, reversible, and how it was applied (apply, mark_applied with its reason, adopt, baseline, capture)';
+
+CREATE FUNCTION migrate.drift_count()
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_drift_count'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.drift_count() IS
+'how many statements migrate.drift() shows: DDL outside migrations not yet captured';
+
+CREATE VIEW migrate.summary AS
+SELECT pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'applied') AS applied,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending') AS pending,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'modified') AS modified,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'skipped') AS skipped,
+       migrate.current_version() AS current_version,
+       migrate.drift_count() AS drift
+  FROM migrate.status s;
+
+COMMENT ON VIEW migrate.summary IS
+'one row: how many migrations are applied, pending, modified and skipped, the current version, and how many DDL statements ran outside migrations (drift)';
+
+CREATE FUNCTION migrate.check(fail_on pg_catalog.text[] DEFAULT ARRAY['pending', 'modified', 'drift'])
+RETURNS migrate.summary
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $check$
+DECLARE
+    s migrate.summary;
+    problems pg_catalog.text[] := '{}';
+    unknown pg_catalog.text;
+BEGIN
+    IF fail_on IS NULL THEN
+        RAISE EXCEPTION 'argument "fail_on" of migrate.check() must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the conditions that fail the check, a subset of ARRAY[''pending'', ''modified'', ''drift''], or ''{}'' for none.';
+    END IF;
+    SELECT f INTO unknown FROM pg_catalog.unnest(fail_on) f
+     WHERE f IS NULL OR f OPERATOR(pg_catalog.<>) ALL (ARRAY['pending', 'modified', 'drift'])
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown condition % in argument "fail_on" of migrate.check()',
+                        COALESCE(pg_catalog.quote_literal(unknown), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The conditions are ''pending'', ''modified'' and ''drift''.';
+    END IF;
+
+    SELECT * INTO s FROM migrate.summary;
+    IF 'pending' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.pending OPERATOR(pg_catalog.=) 1
+                                   THEN '%s migration is pending.'
+                                   ELSE '%s migrations are pending.' END, s.pending);
+    END IF;
+    IF 'modified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.modified OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.modified OPERATOR(pg_catalog.=) 1
+                                   THEN '%s applied migration is modified.'
+                                   ELSE '%s applied migrations are modified.' END, s.modified);
+    END IF;
+    IF 'drift' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.drift OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.drift OPERATOR(pg_catalog.=) 1
+                                   THEN '%s DDL statement ran outside migrations.'
+                                   ELSE '%s DDL statements ran outside migrations.' END, s.drift);
+    END IF;
+    IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'migrate check failed'
+            USING ERRCODE = 'MG001',
+                  DETAIL = pg_catalog.array_to_string(problems, ' '),
+                  HINT = 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations; apply with migrate.latest(), capture drift with migrate.capture().';
+    END IF;
+    RETURN s;
+END
+$check$;
+
+COMMENT ON FUNCTION migrate.check(pg_catalog.text[]) IS
+'for CI and deploy gates: the summary, or an ERROR with SQLSTATE MG001 when a condition of fail_on (pending, modified, drift) holds';
+
+GRANT SELECT ON migrate.summary TO PUBLIC;
+REVOKE ALL ON FUNCTION migrate.latest(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollback(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrate.run(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.redo(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.mark_applied(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.mark_reverted(pg_catalog.text, pg_catalog.text) FROM PUBLIC;

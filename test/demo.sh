@@ -65,7 +65,7 @@ SELECT migrate.add('0005', E'BEGIN;\nCREATE TABLE tags (id int);\nCOMMIT;');
 -- first, with the down scripts recorded when the migrations were applied
 SELECT migrate.remove('0004');
 SELECT * FROM migrate.rollback();
-SELECT * FROM migrate.rollback("all" => true);
+SELECT * FROM migrate.rollback(target => 'zero');
 SELECT version, name, state FROM migrate.status;
 SELECT version, action, batch, role, started_at FROM migrate.history ORDER BY id;
 SQL

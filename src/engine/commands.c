@@ -40,6 +40,11 @@ PG_FUNCTION_INFO_V1(migrate_down);
 PG_FUNCTION_INFO_V1(migrate_rollback);
 PG_FUNCTION_INFO_V1(migrate_forget);
 PG_FUNCTION_INFO_V1(migrate_current_version);
+PG_FUNCTION_INFO_V1(migrate_latest_0_2);
+PG_FUNCTION_INFO_V1(migrate_rollback_0_2);
+PG_FUNCTION_INFO_V1(migrate_redo);
+PG_FUNCTION_INFO_V1(migrate_sql_mark_applied);
+PG_FUNCTION_INFO_V1(migrate_sql_mark_reverted);
 
 static MigrateQuery last_applied_query = {
 	.sql =
@@ -48,18 +53,19 @@ static MigrateQuery last_applied_query = {
 	.nargs = 0
 };
 
+/* forget() and mark_reverted(): $3 is the action, $4 the reason */
 static MigrateQuery forget_query = {
 	.sql =
 		"WITH a AS ("
 		"  DELETE FROM migrate.applied WHERE version OPERATOR(pg_catalog.=) $1"
 		"  RETURNING *)"
 		" INSERT INTO migrate.history (version, name, action, batch, checksum,"
-		"        transactional, statements, started_at, duration, role)"
-		" SELECT a.version, a.name, 'forget', a.batch, a.checksum,"
-		"        a.transactional, 0, pg_catalog.clock_timestamp(), '0', $2"
+		"        transactional, statements, started_at, duration, role, detail)"
+		" SELECT a.version, a.name, $3, a.batch, a.checksum,"
+		"        a.transactional, 0, pg_catalog.clock_timestamp(), '0', $2, $4"
 		"   FROM a",
-	.nargs = 2,
-	.argtypes = {TEXTOID, NAMEOID}
+	.nargs = 4,
+	.argtypes = {TEXTOID, NAMEOID, TEXTOID, TEXTOID}
 };
 
 /*
@@ -107,7 +113,7 @@ rethrow_for_one_transaction(MemoryContext cxt)
 		/* the lock manager's error has no detail: say why here */
 		if (edata->detail == NULL)
 			edata->detail = pstrdup(_("This call holds the locks of every migration it runs until it commits."));
-		edata->hint = pstrdup(_("Use CALL migrate.run(\"to\" => ...), which commits after each migration, or increase max_locks_per_transaction."));
+		edata->hint = pstrdup(_("Use CALL migrate.run(target => ...), which commits after each migration, or increase max_locks_per_transaction."));
 	}
 	ReThrowError(edata);
 }
@@ -209,17 +215,12 @@ revert_plan(List *plan)
 }
 
 /*
- * latest(dry_run boolean, to text) returns setof (version, name,
- *		duration, statements)
- *
- * Apply every pending migration, or those up to and including "to", in
- * version order, as one batch.
+ * Apply every pending migration, or those up to and including "target",
+ * in version order, as one batch; roll it back at the end if "dry_run".
  */
-Datum
-migrate_latest(PG_FUNCTION_ARGS)
+static Datum
+latest(FunctionCallInfo fcinfo, const char *target, bool dry_run)
 {
-	bool		dry_run = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	char	   *to = migrate_text_arg(fcinfo, 1);
 	bytea	   *upto;
 	bool		zero;
 	List	   *plan;
@@ -227,16 +228,16 @@ migrate_latest(PG_FUNCTION_ARGS)
 
 	migrate_call_begin();
 	migrate_check_not_modified();
-	upto = migrate_target_key(to, &zero);
+	upto = migrate_target_key(target, &zero);
 	plan = migrate_plan_applies(upto, false);
 
 	if (plan == NIL)
 	{
 		char	   *current = migrate_highest_applied();
 
-		if (to && !zero)
+		if (target && !zero)
 			ereport(NOTICE,
-					(errmsg("no pending migrations up to migration \"%s\"", to),
+					(errmsg("no pending migrations up to migration \"%s\"", target),
 					 current ?
 					 errdetail("The highest applied migration is \"%s\".", current) :
 					 errdetail("No migration is applied.")));
@@ -252,6 +253,32 @@ migrate_latest(PG_FUNCTION_ARGS)
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
+}
+
+/*
+ * latest(target text, dry_run boolean) returns setof (version, name,
+ *		duration, statements)
+ */
+Datum
+migrate_latest_0_2(PG_FUNCTION_ARGS)
+{
+	char	   *target = migrate_text_arg(fcinfo, 0);
+	bool		dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+
+	return latest(fcinfo, target, dry_run);
+}
+
+/*
+ * latest(dry_run boolean, "to" text): 0.1.0's signature, which a database
+ * not yet updated to 0.2.0 still calls.
+ */
+Datum
+migrate_latest(PG_FUNCTION_ARGS)
+{
+	bool		dry_run = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
+	char	   *target = migrate_text_arg(fcinfo, 1);
+
+	return latest(fcinfo, target, dry_run);
 }
 
 /*
@@ -409,37 +436,54 @@ migrate_down(PG_FUNCTION_ARGS)
 }
 
 /*
- * rollback(all boolean, to text) returns setof (...)
- *
- * Revert the last batch, every applied migration, or those above "to",
- * newest first, with the down scripts recorded when they were applied.
- * Refuses before reverting anything if one of them is irreversible.
+ * Revert the last batch, every applied migration ("all"), or those above
+ * "target", newest first, with the down scripts recorded when they were
+ * applied; roll it all back at the end if "dry_run".  Refuses before
+ * reverting anything if one of them is irreversible.
  */
-Datum
-migrate_rollback(PG_FUNCTION_ARGS)
+typedef struct RevertBatch
 {
-	bool		all = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
-	char	   *to = migrate_text_arg(fcinfo, 1);
+	List	   *plan;
+	List	   *results;
+} RevertBatch;
+
+static void
+revert_batch_work(void *arg)
+{
+	RevertBatch *rb = (RevertBatch *) arg;
+
+	rb->results = revert_plan(rb->plan);
+}
+
+static Datum
+rollback(FunctionCallInfo fcinfo, bool all, const char *target, bool dry_run)
+{
 	bytea	   *above;
 	bool		zero;
 	List	   *plan;
 	List	   *results = NIL;
 
-	if (all && to)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rollback() takes \"all\" or \"to\", not both"),
-				 errhint("Use rollback(\"to\" => 'zero') to revert everything, as rollback(true) does.")));
-
 	migrate_call_begin();
-	above = migrate_target_key(to, &zero);
-	plan = migrate_plan_reverts(all, above, false);
+	above = migrate_target_key(target, &zero);
+	plan = migrate_plan_reverts(all || zero, zero ? NULL : above, false);
 
-	if (plan == NIL && to && !zero)
+	if (plan == NIL && target && !zero)
 		ereport(NOTICE,
-				(errmsg("no applied migrations above migration \"%s\"", to)));
+				(errmsg("no applied migrations above migration \"%s\"", target)));
 	else if (plan == NIL)
 		ereport(NOTICE, (errmsg("no applied migrations")));
+	else if (dry_run)
+	{
+		RevertBatch rb = {plan, NIL};
+
+		migrate_in_subtransaction(revert_batch_work, &rb, false);
+		results = rb.results;
+		ereport(NOTICE,
+				(errmsg_plural("dry run: %d migration reverted and rolled back",
+							   "dry run: %d migrations reverted and rolled back",
+							   list_length(results), list_length(results)),
+				 errdetail("Their down scripts ran and were rolled back; nothing changed.")));
+	}
 	else
 		results = revert_plan(plan);
 
@@ -448,24 +492,125 @@ migrate_rollback(PG_FUNCTION_ARGS)
 }
 
 /*
- * forget(version) returns void
+ * rollback(target text, dry_run boolean) returns setof (...)
  *
- * Record that an applied migration is no longer applied, without running
- * anything: for a DBA who reverted an irreversible migration by hand.
+ * Without a target, the last batch; with one, every migration above it;
+ * 'zero' reverts everything.  There is no boolean first parameter, so
+ * that rollback('1') means "back to 1", never "everything".
  */
 Datum
-migrate_forget(PG_FUNCTION_ARGS)
+migrate_rollback_0_2(PG_FUNCTION_ARGS)
+{
+	char	   *target = migrate_text_arg(fcinfo, 0);
+	bool		dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+
+	return rollback(fcinfo, false, target, dry_run);
+}
+
+/*
+ * rollback("all" boolean, "to" text): 0.1.0's signature, which a database
+ * not yet updated to 0.2.0 still calls.
+ */
+Datum
+migrate_rollback(PG_FUNCTION_ARGS)
+{
+	bool		all = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
+	char	   *target = migrate_text_arg(fcinfo, 1);
+
+	if (all && target)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rollback() takes \"all\" or \"to\", not both"),
+				 errhint("Use rollback(\"to\" => 'zero') to revert everything, as rollback(true) does.")));
+	return rollback(fcinfo, all, target, false);
+}
+
+/*
+ * redo(version text) returns setof (...)
+ *
+ * Revert the last applied migration, or the named one, and apply its
+ * registered text again, in the caller's transaction: what a developer
+ * does after editing the migration being written.  The revert runs the
+ * down script recorded when it was applied; the apply runs the text
+ * registered now, which may have changed.
+ */
+Datum
+migrate_redo(PG_FUNCTION_ARGS)
 {
 	char	   *version = migrate_text_arg(fcinfo, 0);
-	Datum		values[2];
+	MigrateVersionInfo info;
+	MigratePlanEntry *e;
+	List	   *results;
 
-	migrate_check_version(version, "version");
+	if (version)
+		migrate_check_version(version, "version");
 	migrate_call_begin();
+
+	if (version == NULL)
+	{
+		(void) migrate_store_exec(&last_applied_query, NULL, NULL, 1);
+		if (SPI_processed == 1)
+			version = migrate_store_getstr(0, 1);
+		migrate_store_done();
+		if (version == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no applied migration to redo"),
+					 errhint("Apply migrations with SELECT * FROM migrate.latest().")));
+	}
+
+	migrate_describe_version(version, &info);
+	if (!info.applied && !info.registered)
+		migrate_refuse_unknown(version);
+	if (!info.applied)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" is not applied", version),
+				 errhint("Apply it with SELECT * FROM migrate.up('%s').", version)));
+	if (!info.registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" is applied but not registered", version),
+				 errdetail("Its text is no longer in migrate.migrations, so it cannot be applied again. Nothing was reverted."),
+				 errhint("Register it again with migrate.add(), then redo it.")));
+	if (info.irreversible)
+		migrate_refuse_irreversible(version);
+	if (!info.transactional)
+		migrate_refuse_non_transactional(version, false);
+	if (info.applied_after)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot redo migration \"%s\": migrations were applied after it", version),
+				 errdetail_plural("Migration %s was applied after it. Nothing was reverted.",
+								  "Migrations %s were applied after it. Nothing was reverted.",
+								  info.napplied_after, info.applied_after),
+				 errhint("Redo the last applied migration, or roll back to the one before it with migrate.rollback(target => ...) and apply again.")));
+
+	e = palloc0(sizeof(MigratePlanEntry));
+	e->version = version;
+	results = revert_plan(list_make1(e));
+	results = list_concat(results, apply_one(version, true));
+
+	migrate_call_end();
+	return return_results(fcinfo, results);
+}
+
+/*
+ * Record that applied migration "version" is no longer applied, without
+ * running anything, as history action "action" with "reason".
+ */
+static void
+record_reverted(const char *version, const char *action, const char *reason)
+{
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', reason ? ' ' : 'n'};
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = DirectFunctionCall1(namein,
 									CStringGetDatum(migrate_current_user_name()));
-	(void) migrate_store_exec(&forget_query, values, NULL, 0);
+	values[2] = CStringGetTextDatum(action);
+	values[3] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	(void) migrate_store_exec(&forget_query, values, nulls, 0);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -474,6 +619,97 @@ migrate_forget(PG_FUNCTION_ARGS)
 	ereport(NOTICE,
 			(errmsg("migration \"%s\" is recorded as not applied", version),
 			 errdetail("Nothing was run.")));
+}
+
+/*
+ * The reason of a mark: required, so that the history says why.
+ */
+static char *
+reason_arg(FunctionCallInfo fcinfo, int argno, const char *function)
+{
+	char	   *reason = migrate_text_arg(fcinfo, argno);
+
+	if (reason == NULL || reason[strspn(reason, " \t\r\n")] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s() needs a reason", function),
+				 errdetail("Argument \"reason\" is %s. Nothing was recorded.",
+						   reason == NULL ? "NULL" : "empty"),
+				 errhint("Say why, for whoever reads migrate.history later: migrate.%s('0042', reason => 'hot fix applied by hand in incident 123').",
+						 function)));
+	return reason;
+}
+
+/*
+ * forget(version) returns void
+ *
+ * Record that an applied migration is no longer applied, without running
+ * anything: for a DBA who reverted an irreversible migration by hand.
+ * mark_reverted() is the same with a reason.
+ */
+Datum
+migrate_forget(PG_FUNCTION_ARGS)
+{
+	char	   *version = migrate_text_arg(fcinfo, 0);
+
+	migrate_check_version(version, "version");
+	migrate_call_begin();
+	record_reverted(version, "forget", NULL);
+	migrate_call_end();
+	PG_RETURN_VOID();
+}
+
+/*
+ * mark_reverted(version text, reason text) returns void
+ */
+Datum
+migrate_sql_mark_reverted(PG_FUNCTION_ARGS)
+{
+	char	   *version = migrate_text_arg(fcinfo, 0);
+	char	   *reason;
+
+	migrate_check_version(version, "version");
+	reason = reason_arg(fcinfo, 1, "mark_reverted");
+	migrate_call_begin();
+	record_reverted(version, "mark_reverted", reason);
+	migrate_call_end();
+	PG_RETURN_VOID();
+}
+
+/*
+ * mark_applied(version text, reason text) returns void
+ *
+ * Record registered, pending migration "version" as applied without
+ * running it, in a batch of its own: its changes are in the database
+ * already (a hot fix made by hand, a migration run by another tool).
+ * Flyway's skipExecutingMigrations, Django's migrate --fake.
+ */
+Datum
+migrate_sql_mark_applied(PG_FUNCTION_ARGS)
+{
+	char	   *version = migrate_text_arg(fcinfo, 0);
+	char	   *reason;
+	MigrateVersionInfo info;
+
+	migrate_check_version(version, "version");
+	reason = reason_arg(fcinfo, 1, "mark_applied");
+	migrate_call_begin();
+
+	migrate_describe_version(version, &info);
+	if (!info.registered && !info.applied)
+		migrate_refuse_unknown(version);
+	if (info.applied)
+		ereport(NOTICE,
+				(errmsg("migration \"%s\" is already applied", version),
+				 errdetail("Nothing was recorded.")));
+	else
+	{
+		migrate_mark_applied_because(version, migrate_next_batch(),
+									 "mark_applied", reason);
+		ereport(NOTICE,
+				(errmsg("migration \"%s\" is recorded as applied", version),
+				 errdetail("Nothing was run.")));
+	}
 
 	migrate_call_end();
 	PG_RETURN_VOID();

@@ -113,6 +113,7 @@ typedef struct MigrateStep
 	TimestampTz started;
 	int64		duration_us;
 	int			statements;
+	const char *detail;			/* recorded as the history row's detail */
 } MigrateStep;
 
 /*
@@ -147,6 +148,7 @@ typedef void (*MigrateBetweenAttempts) (void);
 
 /* in version.c */
 extern void migrate_check_version(const char *version, const char *argname);
+extern void migrate_check_new_version(const char *version);
 extern bytea *migrate_version_sort_key(const char *version);
 extern int	migrate_version_compare(const char *a, const char *b);
 extern int	migrate_sort_key_compare(const bytea *a, const bytea *b);
@@ -236,6 +238,9 @@ extern MigrateStepResult *migrate_revert_step(const char *version,
 											  MigrateBetweenAttempts between);
 extern void migrate_mark_applied(const char *version, int batch,
 								 const char *action);
+extern void migrate_mark_applied_because(const char *version, int batch,
+										 const char *action,
+										 const char *reason);
 
 /* in worker.c */
 extern MigrateStepResult *migrate_worker_step(const char *version, bool up,

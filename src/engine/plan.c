@@ -295,7 +295,7 @@ migrate_target_key(const char *to, bool *zero)
 		SET_VARSIZE(empty, VARHDRSZ);
 		return empty;
 	}
-	migrate_check_version(to, "to");
+	migrate_check_version(to, "target");
 	arg = CStringGetTextDatum(to);
 	(void) migrate_store_exec(&target_key_query, &arg, NULL, 1);
 	key = getkey(0, 1);
@@ -407,8 +407,8 @@ migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
 				 errdetail_plural("It was applied without a down script. Nothing was reverted.",
 								  "They were applied without a down script. Nothing was reverted.",
 								  nirreversible),
-				 errhint_plural("Revert its changes by hand, then record that with SELECT migrate.forget(version).",
-								"Revert their changes by hand, then record that with SELECT migrate.forget(version) for each of them.",
+				 errhint_plural("Revert its changes by hand, then record that with SELECT migrate.mark_reverted(version, reason => ...).",
+								"Revert their changes by hand, then record that with SELECT migrate.mark_reverted(version, reason => ...) for each of them.",
 								nirreversible)));
 
 	if (!allow_non_transactional)
@@ -435,6 +435,6 @@ migrate_refuse_irreversible(const char *version)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("migration \"%s\" is irreversible", version),
 			 errdetail("It was applied without a down script. Nothing was reverted."),
-			 errhint("Revert its changes by hand, then record that with SELECT migrate.forget('%s').",
+			 errhint("Revert its changes by hand, then record that with SELECT migrate.mark_reverted('%s', reason => ...).",
 					 version)));
 }

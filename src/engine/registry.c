@@ -157,7 +157,7 @@ migrate_register(const char *version, const char *up, const char *down,
 	Datum		values[7];
 	char		nulls[7];
 
-	migrate_check_version(version, "version");
+	migrate_check_new_version(version);
 	if (sort_as)
 		migrate_check_version(sort_as, "sort_as");
 	if (up == NULL)

@@ -68,16 +68,17 @@ static MigrateQuery record_apply_query = {
 	.sql =
 		"WITH h AS ("
 		"  INSERT INTO migrate.history (version, name, action, batch, checksum,"
-		"         up, down, transactional, statements, started_at, duration, role)"
-		"  VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+		"         up, down, transactional, statements, started_at, duration, role,"
+		"         detail)"
+		"  VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14)"
 		"  RETURNING id)"
 		" INSERT INTO migrate.applied (version, name, batch, checksum, down,"
 		"        transactional, applied_at, applied_by, duration, history_id,"
 		"        sort_as)"
 		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id, $13 FROM h",
-	.nargs = 13,
+	.nargs = 14,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
-	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID, TEXTOID}
+	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID}
 };
 
 static MigrateQuery record_revert_query = {
@@ -217,10 +218,11 @@ step_values(const MigrateStep *step, const char *action, const char *last,
 void
 migrate_step_record(const MigrateStep *step)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 
 	step_values(step, step->action, step->sort_as, values, nulls);
+	values[13] = text_or_null(step->detail, &nulls[13]);
 	if (step->up)
 		(void) migrate_store_exec(&record_apply_query, values, nulls, 0);
 	else
@@ -597,12 +599,14 @@ migrate_revert_step(const char *version, MigrateBetweenAttempts between)
 /*
  * Record registered, pending migration "version" as applied in batch
  * "batch" without running it: for migrations whose changes are already in
- * the database (captured drift, a baseline, another tool's history).
- * "action" is the history action ("adopt", "baseline", "capture").  The
- * caller holds the migrate lock and is connected to SPI.
+ * the database (captured drift, a baseline, another tool's history, a hot
+ * fix made by hand).  "action" is the history action ("adopt",
+ * "baseline", "capture", "mark_applied"), "reason" its detail or NULL.
+ * The caller holds the migrate lock and is connected to SPI.
  */
 void
-migrate_mark_applied(const char *version, int batch, const char *action)
+migrate_mark_applied_because(const char *version, int batch,
+							 const char *action, const char *reason)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext stepcxt;
@@ -614,9 +618,16 @@ migrate_mark_applied(const char *version, int batch, const char *action)
 
 	migrate_step_load(&step, version, true, batch);
 	step.action = action;
+	step.detail = reason;
 	step.started = GetCurrentTimestamp();
 	migrate_step_record(&step);
 
 	MemoryContextSwitchTo(callercxt);
 	MemoryContextDelete(stepcxt);
+}
+
+void
+migrate_mark_applied(const char *version, int batch, const char *action)
+{
+	migrate_mark_applied_because(version, batch, action, NULL);
 }

@@ -86,6 +86,22 @@ migrate_check_version(const char *version, const char *argname)
 }
 
 /*
+ * Check the version of a migration being registered: a valid version,
+ * and not 'zero', which targets take to mean "before the first migration".
+ */
+void
+migrate_check_new_version(const char *version)
+{
+	migrate_check_version(version, "version");
+	if (strcmp(version, "zero") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"zero\" is not a migration version"),
+				 errdetail("The target 'zero' means before the first migration. Nothing was registered."),
+				 errhint("Use another version; pass 'zero' only as a target, as in migrate.rollback(target => 'zero').")));
+}
+
+/*
  * Build the natural-order sort key of a (valid) version.
  */
 bytea *

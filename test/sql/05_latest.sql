@@ -164,7 +164,7 @@ SELECT migrate.remove('20');
 
 -- the whole history applies again from scratch, and status is in order
 SET search_path = app, t05;
-SELECT count(*) FROM migrate.rollback("all" => true);
+SELECT count(*) FROM migrate.rollback(target => 'zero');
 SELECT count(*) FROM pg_class WHERE relname IN ('one', 'two', 'ten', 'in_app');
 SELECT count(*) FROM migrate.latest();
 SET search_path = t05;

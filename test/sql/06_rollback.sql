@@ -28,7 +28,7 @@ SELECT version, batch FROM migrate.status;
 
 -- up() applies the next pending migration, or the named one; each call is
 -- a batch of its own
-SELECT version FROM migrate.rollback("all" => true);
+SELECT version FROM migrate.rollback(target => 'zero');
 SELECT version FROM migrate.up();
 SELECT version FROM migrate.up('3');
 SELECT version FROM migrate.up('3');
@@ -45,7 +45,7 @@ SELECT version FROM migrate.down('1');
 SELECT version, state FROM migrate.status;
 SELECT version FROM migrate.down('1');
 SELECT version FROM migrate.down('99');
-SELECT version FROM migrate.rollback("all" => true);
+SELECT version FROM migrate.rollback(target => 'zero');
 SELECT version FROM migrate.down();
 SELECT version FROM migrate.rollback();
 
@@ -63,7 +63,7 @@ SELECT version FROM migrate.up();
 SELECT version FROM migrate.apply('5', 'SELECT 1');
 \set VERBOSITY terse
 -- but not rollback, which reverts both with the recorded text
-SELECT version FROM migrate.rollback("all" => true);
+SELECT version FROM migrate.rollback(target => 'zero');
 SELECT to_regclass('c') IS NULL AS c_gone, to_regclass('d') IS NULL AS d_gone;
 SELECT version, state FROM migrate.status;
 -- registering the applied text again clears the modified state
@@ -74,7 +74,7 @@ UPDATE migrate.migrations SET down = 'SELECT this_would_fail()' WHERE version = 
 SELECT version, state FROM migrate.status WHERE version = '4';
 SELECT migrate.add('4', E'CREATE TABLE d (id int);\nINSERT INTO d VALUES (1)', 'DROP TABLE d');
 SELECT version, state FROM migrate.status WHERE version = '4';
-SELECT version FROM migrate.rollback("all" => true);
+SELECT version FROM migrate.rollback(target => 'zero');
 
 -- an irreversible migration stops a rollback before anything is reverted
 SELECT migrate.add('5', 'CREATE TABLE e (id int)');

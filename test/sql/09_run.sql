@@ -38,7 +38,7 @@ CALL migrate.run();
 
 -- a target below the current version reverts, newest first, including
 -- the non-transactional migrations (in the worker)
-CALL migrate.run("to" => '1');
+CALL migrate.run(target => '1');
 SELECT version, state FROM migrate.status;
 SELECT count(*) AS indexes FROM pg_index WHERE indrelid = 'items'::regclass;
 -- a target above applies up to it, and 'zero' reverts everything
@@ -81,27 +81,27 @@ SELECT version, state FROM migrate.status WHERE version = '5';
 
 -- the one-transaction forms take targets too, but refuse
 -- non-transactional migrations in their range
-SELECT version FROM migrate.rollback("to" => '3');
+SELECT version FROM migrate.rollback(target => '3');
 CALL migrate.run('zero');
 SELECT migrate.remove('2');
 SELECT migrate.remove('4');
 SELECT migrate.remove('5');
 SELECT migrate.add('3.5', 'CREATE TABLE c (id int)', 'DROP TABLE c');
-SELECT version FROM migrate.latest("to" => '3');
-SELECT version FROM migrate.rollback("to" => '1');
-SELECT version FROM migrate.rollback("to" => '1');
-SELECT version FROM migrate.latest("to" => '1');
-SELECT version FROM migrate.latest("to" => '3');
-SELECT version FROM migrate.latest("to" => '3');
+SELECT version FROM migrate.latest(target => '3');
+SELECT version FROM migrate.rollback(target => '1');
+SELECT version FROM migrate.rollback(target => '1');
+SELECT version FROM migrate.latest(target => '1');
+SELECT version FROM migrate.latest(target => '3');
+SELECT version FROM migrate.latest(target => '3');
 SELECT version, state FROM migrate.status;
-SELECT version FROM migrate.rollback("to" => 'zero');
-SELECT version FROM migrate.latest("to" => 'zero');
-SELECT version FROM migrate.rollback(true, '1');
-SELECT version FROM migrate.rollback("to" => '99');
+SELECT version FROM migrate.rollback(target => 'zero');
+SELECT version FROM migrate.latest(target => 'zero');
+SELECT version FROM migrate.rollback('1', true);
+SELECT version FROM migrate.rollback(target => '99');
 SELECT migrate.add('2', 'CREATE INDEX CONCURRENTLY items_id2 ON items (id)',
                    transactional => false);
-SELECT version FROM migrate.latest("to" => '1');
-SELECT version FROM migrate.latest("to" => '2');
+SELECT version FROM migrate.latest(target => '1');
+SELECT version FROM migrate.latest(target => '2');
 SELECT version, state FROM migrate.status;
 SELECT migrate.remove('2');
 

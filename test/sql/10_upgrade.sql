@@ -87,6 +87,10 @@ BEGIN
 END
 $$;
 
+-- a deploy role, granted what the README's recipe granted in 0.1.0
+CREATE ROLE regress_t10_deploy;
+GRANT EXECUTE ON FUNCTION migrate.latest(boolean, text),
+                          migrate.rollback(boolean, text) TO regress_t10_deploy;
 CREATE TEMP TABLE rows_before AS SELECT * FROM pg_temp.migrate_rows();
 
 -- every table and sequence holds rows
@@ -224,10 +228,15 @@ SELECT 'initial privileges',
         AND ip.objoid = 'migrate'::regnamespace);
 
 --
--- The update.
+-- The update.  latest(), rollback() and run() are created again with new
+-- arguments: a role granted EXECUTE on the 0.1.0 forms (above) is named
+-- in a WARNING, to grant it again.
 --
 ALTER EXTENSION migrate UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
+SELECT has_function_privilege('regress_t10_deploy', 'migrate.latest(text, boolean)', 'EXECUTE')
+       AS deploy_can_latest;
+DROP ROLE regress_t10_deploy;
 CREATE TEMP TABLE objects_upgraded AS SELECT * FROM migrate_objects;
 
 -- (a) every row is kept, unchanged, and nothing was added

@@ -11,7 +11,7 @@ CREATE SCHEMA t22;
 CREATE ROLE regress_t22_app LOGIN;
 GRANT ALL ON SCHEMA t22 TO regress_t22_app;
 GRANT EXECUTE ON FUNCTION migrate.apply(text, text, text, text, boolean, text, text[]),
-                          migrate.rollback(boolean, text) TO regress_t22_app;
+                          migrate.rollback(text, boolean) TO regress_t22_app;
 SET search_path = t22, public;
 CREATE TABLE fixture (a int);
 CREATE TABLE other_fixture (a int);

@@ -88,7 +88,7 @@ sub schema_dump
 	my $schema = schema_dump('authelia');
 
 	($ret, $out, $err) = $node->psql('authelia',
-		'SET client_min_messages = warning; SELECT count(*) FROM migrate.rollback(true);');
+		q{SET client_min_messages = warning; SELECT count(*) FROM migrate.rollback(target => 'zero');});
 	is($out, scalar(@rows), 'authelia: rollback(all) reverts all') or diag($err);
 	is( $node->safe_psql(
 			'authelia', q{

@@ -109,11 +109,11 @@ is($node->safe_psql('thousand', q{SELECT count(*) FROM migrate.applied}),
 	'1000', 'all 1,000 applied');
 
 # one transaction cannot hold the locks of 1,000 DROP TABLEs
-($ret, $out, $err) = $node->psql('thousand', 'SELECT count(*) FROM migrate.rollback(true)');
+($ret, $out, $err) = $node->psql('thousand', q{SELECT count(*) FROM migrate.rollback(target => 'zero')});
 like($err, qr/ERROR:  out of shared memory/,
-	'rollback(true) of 1,000 tables runs out of lock slots');
-like($err, qr/HINT:  .*CALL migrate\.run\("to" => \.\.\.\)/,
-	'and the error points to CALL migrate.run("to" => ...)');
+	'rollback(target => zero) of 1,000 tables runs out of lock slots');
+like($err, qr/HINT:  .*CALL migrate\.run\(target => \.\.\.\)/,
+	'and the error points to CALL migrate.run(target => ...)');
 is($node->safe_psql('thousand', q{SELECT count(*) FROM migrate.applied}),
 	'1000', 'and nothing was reverted');
 

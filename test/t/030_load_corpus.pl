@@ -189,7 +189,7 @@ foreach my $name (qw(authelia kestra harbor crates-io hatchet))
 
 # authelia's empty downs make those migrations irreversible: rolling back
 # the whole history refuses before reverting anything
-my ($ret, $out, $err) = $node->psql('authelia', 'SELECT * FROM migrate.rollback(true)');
+my ($ret, $out, $err) = $node->psql('authelia', q{SELECT * FROM migrate.rollback(target => 'zero')});
 like($err, qr/migrations "0026", "0025", "0021", "0011", "0009" are irreversible/,
 	'authelia: rollback refuses, naming the migrations with an empty down');
 is($node->safe_psql('authelia', 'SELECT count(*) FROM migrate.applied'),

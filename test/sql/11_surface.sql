@@ -1,0 +1,109 @@
+-- The 0.2.0 surface of running and inspecting: "target" (never a reserved
+-- word, never a boolean first parameter), 'zero', rollback's dry run,
+-- redo(), mark_applied() and mark_reverted(), view summary and check().
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+-- the per-migration NOTICEs carry durations: shown only where they say
+-- something else
+SET client_min_messages = warning;
+CREATE SCHEMA t11;
+SET search_path = t11;
+
+SELECT migrate.add('1', 'CREATE TABLE a (id int)', 'DROP TABLE a');
+SELECT migrate.add('2', 'CREATE TABLE b (id int)', 'DROP TABLE b');
+SELECT migrate.add('3', 'CREATE TABLE c (id int)', 'DROP TABLE c');
+SELECT version FROM migrate.latest(target => '2');
+SELECT version FROM migrate.latest();
+
+-- rollback('1') means "back to 1": 1 stays applied (in 0.1.0 the first
+-- parameter was the boolean "all", and '1' reverted everything)
+SELECT version FROM migrate.rollback('1');
+SELECT version, state FROM migrate.status;
+
+-- a dry run runs the down scripts and keeps nothing of them
+SELECT version FROM migrate.latest();
+\set VERBOSITY terse
+SET client_min_messages = notice;
+SELECT version FROM migrate.rollback(target => 'zero', dry_run => true);
+SET client_min_messages = warning;
+\set VERBOSITY default
+SELECT version, state FROM migrate.status;
+SELECT count(*) AS tables FROM pg_tables WHERE schemaname = 't11';
+
+-- 'zero' is a target, never a version
+SELECT migrate.add('zero', 'SELECT 1');
+SELECT count(*) AS registered FROM migrate.migrations WHERE version = 'zero';
+SELECT version FROM migrate.rollback(target => 'not a version');
+
+-- redo(): revert with the recorded down, apply the registered text again
+SELECT version FROM migrate.redo();
+SELECT action, version FROM migrate.history ORDER BY id DESC LIMIT 2;
+SELECT version, state FROM migrate.status WHERE version = '3';
+-- refusals change nothing
+SELECT version FROM migrate.redo('2');
+SELECT version FROM migrate.redo('9');
+SELECT version FROM migrate.redo('not a version');
+SELECT migrate.add('4', 'CREATE TABLE d (id int)');
+SELECT version FROM migrate.redo('4');
+SELECT version FROM migrate.latest();
+SELECT version FROM migrate.redo();
+SELECT version, state FROM migrate.status;
+
+-- mark_applied(): a hot fix made by hand, recorded with who and why
+SET client_min_messages = notice;
+SELECT migrate.add('5', 'CREATE TABLE e (id int)', 'DROP TABLE e');
+CREATE TABLE e (id int);
+SELECT migrate.mark_applied('5', NULL);
+SELECT migrate.mark_applied('5', '  ');
+SELECT migrate.mark_applied('6', 'no such migration');
+SELECT migrate.mark_applied(NULL, 'no version');
+SELECT migrate.mark_applied('5', 'created by hand during incident 123');
+SELECT migrate.mark_applied('5', 'again');
+SELECT version, state, applied_as, reason FROM migrate.status WHERE version IN ('4', '5');
+SELECT action, version, detail, role = current_user AS by_me
+  FROM migrate.history WHERE action LIKE 'mark%';
+
+-- mark_reverted(): reverted by hand, recorded with why; then up again
+DROP TABLE e;
+SELECT migrate.mark_reverted('5', NULL);
+SELECT migrate.mark_reverted('5', 'dropped by hand');
+SELECT migrate.mark_reverted('5', 'dropped by hand');
+SELECT version, state, applied_as FROM migrate.status WHERE version = '5';
+SELECT action, version, detail FROM migrate.history
+ WHERE action LIKE 'mark%' ORDER BY id;
+
+-- summary and check(): the CI gate
+SELECT * FROM migrate.summary;
+\set VERBOSITY verbose
+SELECT * FROM migrate.check();
+\set VERBOSITY default
+SELECT applied, pending FROM migrate.check(fail_on => ARRAY['modified']);
+SELECT * FROM migrate.check(fail_on => ARRAY['pending', 'late']);
+SELECT * FROM migrate.check(fail_on => NULL);
+SET client_min_messages = warning;
+SELECT version FROM migrate.latest();
+SELECT applied, pending, modified, current_version FROM migrate.check();
+-- drift counts too, unless left out
+CREATE TABLE t11.outside (a int);
+SELECT drift FROM migrate.summary;
+SELECT * FROM migrate.check();
+SELECT drift FROM migrate.check(fail_on => ARRAY['pending', 'modified']);
+
+-- who may call what: reading is for everyone, changing is not
+CREATE ROLE regress_t11_reader;
+SET ROLE regress_t11_reader;
+SELECT applied, pending FROM migrate.summary;
+SELECT applied FROM migrate.check(fail_on => ARRAY['pending']);
+SELECT version FROM migrate.redo();
+SELECT migrate.mark_applied('1', 'not mine');
+SELECT migrate.mark_reverted('1', 'not mine');
+SELECT version FROM migrate.rollback(target => 'zero', dry_run => true);
+RESET ROLE;
+DROP ROLE regress_t11_reader;
+
+SELECT version FROM migrate.rollback(target => 'zero');
+SELECT migrate.mark_reverted('4', 'dropped by the test');
+SELECT version FROM migrate.rollback(target => 'zero');
+SELECT count(*) AS applied FROM migrate.applied;
+RESET search_path;
+DROP SCHEMA t11 CASCADE;
