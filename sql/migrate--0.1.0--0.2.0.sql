@@ -284,3 +284,18 @@ REVOKE ALL ON PROCEDURE migrate.run(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.redo(pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.mark_applied(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.mark_reverted(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+
+--
+-- 3. The guards of the append-only tables fire ALWAYS.
+--
+-- With session_replication_role = replica, triggers enabled the default
+-- way (ORIGIN) do not fire, so in 0.1.0 a superuser could UPDATE, DELETE
+-- or TRUNCATE migrate.history and migrate.seed_runs without a trace.
+-- Nothing migrate writes to them needs replica mode: rows arrive by
+-- INSERT, which the guards let through (a logical replica applying them
+-- included).
+--
+ALTER TABLE migrate.history ENABLE ALWAYS TRIGGER history_append_only;
+ALTER TABLE migrate.history ENABLE ALWAYS TRIGGER history_no_truncate;
+ALTER TABLE migrate.seed_runs ENABLE ALWAYS TRIGGER seed_runs_append_only;
+ALTER TABLE migrate.seed_runs ENABLE ALWAYS TRIGGER seed_runs_no_truncate;

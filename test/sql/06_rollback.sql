@@ -104,6 +104,17 @@ UPDATE migrate.history SET role = 'someone_else';
 DELETE FROM migrate.history;
 TRUNCATE migrate.history;
 SELECT count(*) > 0 AS history_kept FROM migrate.history;
+-- nor with the triggers of replication replicas skip (the guards fire
+-- ALWAYS)
+SET session_replication_role = replica;
+UPDATE migrate.history SET role = 'someone_else';
+DELETE FROM migrate.history;
+TRUNCATE migrate.history;
+TRUNCATE migrate.seed_runs;
+RESET session_replication_role;
+SELECT count(*) > 0 AS history_kept,
+       count(*) FILTER (WHERE role = 'someone_else') AS rewritten
+  FROM migrate.history;
 
 RESET search_path;
 DROP SCHEMA t06 CASCADE;

@@ -89,6 +89,12 @@ DROP ROLE regress_seed_nobody;
 UPDATE migrate.seed_runs SET statements = 0;
 DELETE FROM migrate.seed_runs;
 TRUNCATE migrate.seed_runs;
+-- also where replication replicas skip triggers
+SET session_replication_role = replica;
+UPDATE migrate.seed_runs SET statements = 0;
+DELETE FROM migrate.seed_runs;
+RESET session_replication_role;
+SELECT count(*) > 0 AS runs_kept FROM migrate.seed_runs;
 
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
