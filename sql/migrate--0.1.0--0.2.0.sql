@@ -299,3 +299,54 @@ ALTER TABLE migrate.history ENABLE ALWAYS TRIGGER history_append_only;
 ALTER TABLE migrate.history ENABLE ALWAYS TRIGGER history_no_truncate;
 ALTER TABLE migrate.seed_runs ENABLE ALWAYS TRIGGER seed_runs_append_only;
 ALTER TABLE migrate.seed_runs ENABLE ALWAYS TRIGGER seed_runs_no_truncate;
+
+--
+-- 4. Deploying does not imply reading DDL text or destroying the DDL
+--    history; every prune is recorded.
+--
+-- The README's deploy grant (EXECUTE ON ALL ROUTINES) gave drift() and
+-- capture(), which show or copy every role's DDL text (a user mapping's
+-- password included), and prune_ddl_log(), which deleted the log without
+-- a trace.  They now check, in C, the privilege on migrate.ddl_log that
+-- their effect amounts to: SELECT for drift() and capture(), DELETE for
+-- prune_ddl_log().  drift_count() and view summary show a number only.
+-- A prune appends a row to migrate.ddl_log_prunes, append-only like the
+-- history.
+--
+CREATE SEQUENCE migrate.ddl_log_prunes_id_seq;
+
+CREATE TABLE migrate.ddl_log_prunes (
+    id              pg_catalog.int8 NOT NULL
+                    DEFAULT pg_catalog.nextval('migrate.ddl_log_prunes_id_seq'::pg_catalog.regclass),
+    pruned_at       pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    role            pg_catalog.name NOT NULL,
+    session_role    pg_catalog.name NOT NULL DEFAULT session_user,
+    older_than      pg_catalog.interval NOT NULL,
+    keep_drift      pg_catalog.bool NOT NULL,
+    rows_removed    pg_catalog.int8 NOT NULL,
+    CONSTRAINT ddl_log_prunes_pkey PRIMARY KEY (id)
+);
+
+ALTER SEQUENCE migrate.ddl_log_prunes_id_seq OWNED BY migrate.ddl_log_prunes.id;
+
+COMMENT ON TABLE migrate.ddl_log_prunes IS
+'every prune_ddl_log() call: who, when, with which arguments, how many rows of migrate.ddl_log it removed; append-only';
+
+CREATE TRIGGER ddl_log_prunes_append_only
+    BEFORE UPDATE OR DELETE ON migrate.ddl_log_prunes
+    FOR EACH ROW EXECUTE FUNCTION migrate.history_guard();
+
+CREATE TRIGGER ddl_log_prunes_no_truncate
+    BEFORE TRUNCATE ON migrate.ddl_log_prunes
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+
+ALTER TABLE migrate.ddl_log_prunes ENABLE ALWAYS TRIGGER ddl_log_prunes_append_only;
+ALTER TABLE migrate.ddl_log_prunes ENABLE ALWAYS TRIGGER ddl_log_prunes_no_truncate;
+
+COMMENT ON FUNCTION migrate.history_guard() IS
+'trigger function that keeps migrate.history, migrate.seed_runs and migrate.ddl_log_prunes append-only';
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log_prunes', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log_prunes_id_seq', '');
+
+REVOKE ALL ON TABLE migrate.ddl_log_prunes FROM PUBLIC;

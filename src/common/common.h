@@ -67,6 +67,7 @@ extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
 extern char *migrate_environment;
 extern int	migrate_strict;
+extern bool migrate_allow_drop;
 
 extern void migrate_define_settings(void);
 extern bool migrate_parse_strict(const char *value, int *mode);

@@ -33,6 +33,9 @@ char	   *migrate_environment = NULL;
 /* migrate.strict: DDL only inside migrations (MigrateStrictMode) */
 int			migrate_strict = MIGRATE_STRICT_OFF;
 
+/* migrate.allow_drop: DROP EXTENSION migrate may delete the history */
+bool		migrate_allow_drop = false;
+
 /*
  * Values of migrate.strict; the boolean spellings are accepted as
  * PostgreSQL accepts them for a boolean setting, but not listed.
@@ -119,6 +122,17 @@ migrate_define_settings(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("migrate.allow_drop",
+							 "Allows DROP EXTENSION migrate while the history has rows.",
+							 "Dropping the extension deletes migrate.history, the registry "
+							 "and migrate.ddl_log. Off, it is refused while the history has "
+							 "rows. Only a superuser changes it.",
+							 &migrate_allow_drop,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomEnumVariable("migrate.strict",
 							 "Allows DDL only inside migrations (on), or reports DDL outside them (warn).",

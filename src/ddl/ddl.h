@@ -80,6 +80,9 @@ extern int	migrate_strict_mode(void);
 extern void migrate_strict_refuse(const char *tag, const char *statement);
 extern void migrate_strict_warn(const char *tag);
 
+/* in drop.c */
+extern void migrate_ddl_refuse_drop(Node *parsetree);
+
 /* in trigger.c */
 extern void migrate_ddl_init(void);
 

@@ -42,10 +42,13 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "ddl/ddl.h"
@@ -100,14 +103,21 @@ static MigrateQuery version_known_query = {
 	.argtypes = {TEXTOID}
 };
 
+/* a prune deletes and records itself in one statement */
 static MigrateQuery prune_query = {
 	.sql =
-		"DELETE FROM migrate.ddl_log l"
-		" WHERE l.at OPERATOR(pg_catalog.<)"
-		"       (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-		"   AND NOT ($2 AND " DRIFT_CONDITION ")",
-	.nargs = 2,
-	.argtypes = {INTERVALOID, BOOLOID}
+		"WITH d AS ("
+		"  DELETE FROM migrate.ddl_log l"
+		"   WHERE l.at OPERATOR(pg_catalog.<)"
+		"         (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+		"     AND NOT ($2 AND " DRIFT_CONDITION ")"
+		"  RETURNING 1)"
+		" INSERT INTO migrate.ddl_log_prunes (role, older_than, keep_drift,"
+		"        rows_removed)"
+		" SELECT $3, $1, $2, pg_catalog.count(*) FROM d"
+		" RETURNING rows_removed",
+	.nargs = 3,
+	.argtypes = {INTERVALOID, BOOLOID, NAMEOID}
 };
 
 /*
@@ -133,15 +143,48 @@ typedef struct CapturedCommand
 } CapturedCommand;
 
 /*
+ * Refuse unless the current user has privilege "mode" on migrate.ddl_log:
+ * what "function" shows or does amounts to reading ("SELECT") or deleting
+ * ("DELETE") the log, which a deploy role's EXECUTE on every routine of
+ * the schema must not imply.
+ */
+static void
+require_log_privilege(AclMode mode, const char *function)
+{
+	Oid			relid = get_relname_relid("ddl_log",
+										  get_namespace_oid(MIGRATE_SCHEMA, false));
+
+	if (pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK)
+		return;
+	if (mode == ACL_DELETE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s", function),
+				 errdetail("migrate.%s() deletes DDL history: it needs the DELETE privilege on table migrate.ddl_log.",
+						   function),
+				 errhint("A DBA who may destroy the DDL history can be granted it: GRANT DELETE ON migrate.ddl_log TO %s;",
+						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for function %s", function),
+			 errdetail("migrate.%s() shows the text of DDL statements, which can hold secrets: it needs the SELECT privilege on table migrate.ddl_log.",
+					   function),
+			 errhint("An auditor or a DBA who may read the DDL history can be granted it: GRANT SELECT ON migrate.ddl_log TO %s;",
+					 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+}
+
+/*
  * drift() returns setof migrate.ddl_log
  */
 Datum
 migrate_drift(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore = migrate_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *tupstore;
 	uint64		i;
 
+	require_log_privilege(ACL_SELECT, "drift");
+	tupstore = migrate_materialize_srf(fcinfo, &tupdesc);
 	migrate_spi_connect();
 	(void) migrate_store_exec(&drift_query, NULL, NULL, 0);
 	for (i = 0; i < SPI_processed; i++)
@@ -794,6 +837,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	cap.version = migrate_text_arg(fcinfo, 0);
 	cap.name = migrate_text_arg(fcinfo, 1);
 	migrate_check_version(cap.version, "version");
+	require_log_privilege(ACL_SELECT, "capture");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -851,8 +895,9 @@ Datum
 migrate_prune_ddl_log(PG_FUNCTION_ARGS)
 {
 	Interval	zero;
-	Datum		values[2];
+	Datum		values[3];
 	int64		deleted;
+	bool		isnull;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -873,12 +918,16 @@ migrate_prune_ddl_log(PG_FUNCTION_ARGS)
 				 errmsg("older_than must not be negative"),
 				 errhint("Pass the age of the oldest rows to keep, for example interval '90 days'.")));
 
+	require_log_privilege(ACL_DELETE, "prune_ddl_log");
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
+	values[2] = DirectFunctionCall1(namein,
+									CStringGetDatum(migrate_current_user_name()));
 
 	migrate_call_begin();
-	(void) migrate_store_exec(&prune_query, values, NULL, 0);
-	deleted = (int64) SPI_processed;
+	(void) migrate_store_exec(&prune_query, values, NULL, 1);
+	deleted = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
+	migrate_store_done();
 	migrate_call_end();
 
 	PG_RETURN_INT64(deleted);

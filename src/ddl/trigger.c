@@ -439,6 +439,7 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	PendingCommand *entry;
 	Oid			seqid;
 
+	migrate_ddl_refuse_drop(parsetree);
 	if (history_off(parsetree, &seqid))
 	{
 		if ((IsA(parsetree, CreateExtensionStmt) ||

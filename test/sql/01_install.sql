@@ -54,6 +54,7 @@ ALTER EXTENSION migrate SET SCHEMA elsewhere;
 DROP SCHEMA elsewhere;
 
 -- only a superuser creates it (later versions add event triggers)
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE ROLE regress_plain LOGIN;
 GRANT CREATE ON DATABASE contrib_regression TO regress_plain;

@@ -1,5 +1,6 @@
 -- Registering migrations with migrate.add(): checks at registration time,
 -- idempotency, and that a refused registration changes nothing.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -100,6 +101,7 @@ DROP SCHEMA t04 CASCADE;
 -- sort_as orders a migration as if its version were another: for tools
 -- whose order is not natural order (diesel compares versions as text, so
 -- 202605051800070000 comes before 20260527120000)
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT migrate.add('20260527120000', 'SELECT 1');

@@ -1,5 +1,6 @@
 -- Applying migrations with migrate.latest(): order, batches, errors that
 -- name the failing statement, dry runs, out-of-order versions.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

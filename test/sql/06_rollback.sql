@@ -1,6 +1,7 @@
 -- Reverting: rollback() of the last batch or of everything, down() and
 -- up() of single migrations, irreversible migrations, forget(), and the
 -- down script recorded at apply time.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -115,6 +116,27 @@ RESET session_replication_role;
 SELECT count(*) > 0 AS history_kept,
        count(*) FILTER (WHERE role = 'someone_else') AS rewritten
   FROM migrate.history;
+
+-- DROP EXTENSION would delete the history: refused while it has rows,
+-- unless a superuser asks with migrate.allow_drop
+\set VERBOSITY default
+RESET migrate.allow_drop;
+DROP EXTENSION migrate;
+DROP SCHEMA migrate CASCADE;
+DROP EXTENSION migrate, plpgsql;
+SELECT count(*) > 0 AS history_kept FROM migrate.history;
+CREATE ROLE regress_t06_nosu;
+SET ROLE regress_t06_nosu;
+SET migrate.allow_drop = on;
+RESET ROLE;
+DROP ROLE regress_t06_nosu;
+-- with an empty history there is nothing to lose
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+RESET migrate.allow_drop;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
 
 RESET search_path;
 DROP SCHEMA t06 CASCADE;

@@ -1,6 +1,7 @@
 -- Privileges: nothing that changes state is open to PUBLIC; a deploy role
 -- granted the functions runs migrations with its own privileges and
 -- cannot touch migrate's tables; a hostile search_path changes nothing.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -72,6 +73,7 @@ RESET search_path;
 
 DROP SCHEMA t07_app, t07_locked, t07_evil CASCADE;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate FROM regress_deployer;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 DROP ROLE regress_deployer;

@@ -1,5 +1,6 @@
 -- migrate.apply(): register and apply in one step; a release script made
 -- of apply() calls can run again safely.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

@@ -2,6 +2,7 @@
 -- a target version in both directions, and runs non-transactional
 -- migrations at top level in a background worker.  Also the target
 -- versions of latest() and rollback() and the lock retry settings.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

@@ -4,6 +4,7 @@
 -- and then the upgrade scripts).  Objects are compared by name, never by
 -- OID.  The 0.1.0 functions used to fill the tables run on the current
 -- library: every C symbol 0.1.0 names must still do what 0.1.0 says.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate VERSION '0.1.0';
 SET client_min_messages = warning;
@@ -287,6 +288,7 @@ SELECT name, state FROM migrate.seed_status;
 -- are those of a fresh one
 RESET search_path;
 DROP SCHEMA t10 CASCADE;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';

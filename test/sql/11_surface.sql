@@ -1,6 +1,7 @@
 -- The 0.2.0 surface of running and inspecting: "target" (never a reserved
 -- word, never a boolean first parameter), 'zero', rollback's dry run,
 -- redo(), mark_applied() and mark_reverted(), view summary and check().
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 -- the per-migration NOTICEs carry durations: shown only where they say

@@ -3,6 +3,7 @@
 -- objects it created, altered or dropped (drops with the dropped objects'
 -- identities); temporary objects not at all.  The DDL itself behaves as
 -- without migrate.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

@@ -3,6 +3,7 @@
 -- extension scripts and migrations, the statement that actually ran.
 -- (Sessions that load migrate only when their first DDL fires its event
 -- trigger are tested in test/t/011_ddl_preload.pl.)
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -117,5 +118,6 @@ SELECT command_tag, object_identity, migration, statement
 
 RESET search_path;
 DROP SCHEMA t21 CASCADE;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;

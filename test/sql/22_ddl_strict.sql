@@ -3,6 +3,7 @@
 -- temporary objects, extension scripts and migrate itself are exempt.
 -- Only a superuser changes the setting; a DBA sets it per database or
 -- role.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -165,6 +166,7 @@ SELECT command_tag, object_identity, migration, role = current_user AS by_superu
   FROM migrate.ddl_log WHERE id > :mark ORDER BY id;
 
 -- migrate itself is not refused: dropping and creating the extension
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT count(*) FROM migrate.ddl_log;

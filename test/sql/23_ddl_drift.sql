@@ -3,6 +3,7 @@
 -- migration, registered and marked applied without running anything, its
 -- down script the inverses where they are known.  prune_ddl_log():
 -- retention.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -180,6 +181,9 @@ SELECT migrate.prune_ddl_log('0 seconds') > 0 AS pruned;
 SELECT command_tag, object_identity FROM migrate.ddl_log ORDER BY id;
 SELECT migrate.prune_ddl_log('0 seconds', keep_drift => false) AS pruned;
 SELECT count(*) FROM migrate.ddl_log;
+-- every prune is recorded, with who and the arguments
+SELECT role = current_user AS by_me, older_than, keep_drift, rows_removed > 0 AS removed
+  FROM migrate.ddl_log_prunes ORDER BY id;
 \set VERBOSITY terse
 SELECT migrate.prune_ddl_log(NULL);
 SELECT migrate.prune_ddl_log('-1 day');
@@ -188,5 +192,6 @@ SELECT migrate.prune_ddl_log('1 day', NULL);
 
 RESET search_path;
 DROP SCHEMA t23, t23_util CASCADE;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;

@@ -3,6 +3,7 @@
 -- log, drift(), capture() and prune_ddl_log() are not open to PUBLIC; a
 -- DBA may grant reading the log to an auditor.  A hostile search_path
 -- does not redirect the recording.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -31,6 +32,41 @@ SELECT migrate.prune_ddl_log('0 seconds');
 RESET ROLE;
 SELECT command_tag, object_identity, role, session_role = session_user AS session_role_kept
   FROM migrate.ddl_log WHERE id > :mark ORDER BY id;
+
+-- a deploy role granted every routine, as the README's recipe does, runs
+-- migrations but neither reads the DDL text (drift(), capture()) nor
+-- destroys the DDL history (prune_ddl_log()); a count is open
+CREATE ROLE regress_t24_deploy;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrate TO regress_t24_deploy;
+GRANT CREATE ON SCHEMA t24_dev TO regress_t24_deploy;
+SET ROLE regress_t24_deploy;
+SELECT version FROM migrate.apply('24', 'CREATE TABLE t24_dev.deployed (a int)');
+SELECT count(*) FROM migrate.drift();
+SELECT * FROM migrate.capture('25');
+SELECT migrate.prune_ddl_log('0 seconds', keep_drift => false);
+SELECT migrate.drift_count() >= 0 AS counted;
+RESET ROLE;
+SELECT count(*) > 0 AS log_kept FROM migrate.ddl_log;
+-- what each needs, granted by a DBA
+GRANT SELECT ON migrate.ddl_log TO regress_t24_deploy;
+SET ROLE regress_t24_deploy;
+SELECT count(*) >= 0 AS drift_read FROM migrate.drift();
+SELECT migrate.prune_ddl_log('0 seconds');
+RESET ROLE;
+GRANT DELETE ON migrate.ddl_log TO regress_t24_deploy;
+SET ROLE regress_t24_deploy;
+SELECT migrate.prune_ddl_log('100 years') AS pruned;
+SELECT count(*) FROM migrate.ddl_log_prunes;
+RESET ROLE;
+-- the prune is recorded, and the record cannot be rewritten
+SELECT role, older_than, keep_drift, rows_removed FROM migrate.ddl_log_prunes;
+DELETE FROM migrate.ddl_log_prunes;
+TRUNCATE migrate.ddl_log_prunes;
+DROP TABLE t24_dev.deployed;
+REVOKE ALL ON migrate.ddl_log FROM regress_t24_deploy;
+REVOKE ALL ON SCHEMA t24_dev FROM regress_t24_deploy;
+REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA migrate FROM regress_t24_deploy;
+DROP ROLE regress_t24_deploy;
 
 -- DDL in a SECURITY DEFINER function is recorded as its owner's, and the
 -- session's role is kept

@@ -4,6 +4,7 @@
 -- appear once, and errors are the statement's own.  Each case is run in
 -- a fresh session (\c), where migrate's library is loaded only by the
 -- first event trigger that fires.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE SCHEMA t25;

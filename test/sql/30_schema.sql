@@ -1,6 +1,7 @@
 -- migrate.schema(): the DDL of schemas with every kind of object it
 -- writes (test/fixtures/schema.sql), and the round trip: after the
 -- objects are dropped, that DDL run as a migration gives the same DDL.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

@@ -1,5 +1,6 @@
 -- migrate.schema(): dependency order, what is left out, settings that
 -- must not change the text, privileges and bad arguments.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

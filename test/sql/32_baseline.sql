@@ -1,5 +1,6 @@
 -- migrate.baseline(): adopt an existing database.  It covers the whole
 -- database, so it runs in a database of its own.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -81,6 +82,7 @@ SELECT up = migrate.schema() AS same_schema FROM migrate.migrations WHERE versio
 
 -- without a name the baseline is called "baseline"; a database with
 -- nothing to drop gets an irreversible baseline
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 DROP SCHEMA app CASCADE;
 DROP TABLE public.settings;

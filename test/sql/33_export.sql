@@ -1,5 +1,6 @@
 -- migrate.export() and migrate.export_all(): registered migrations as
 -- files, in dbmate's sql format and as knex modules.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;

@@ -3,6 +3,7 @@
 -- in its tool's version order, and what load() makes of empty, broken and
 -- non-transactional files.  The fixtures are in test/fixtures/load; the
 -- rows name files relative to the directory.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -34,6 +35,7 @@ SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
 
 -- dbmate: sections; "transaction:false" makes it non-transactional; a
 -- file without "-- migrate:up", or with statements before it, is refused
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/dbmate');
@@ -43,6 +45,7 @@ SELECT version, up, down FROM migrate.migrations ORDER BY sort_key;
 -- down); versions split on '.' and '_' compare as numbers (1_2 < 1_10 <
 -- 2.0.1); a .sql.conf with executeInTransaction=false; placeholders and
 -- repeatable migrations are refused; callbacks are ignored
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/flyway');
@@ -53,6 +56,7 @@ SELECT version, down FROM migrate.migrations ORDER BY sort_key;
 -- comes before 20170901000000 and 2024-02-01-000000 before
 -- 2024-02-01-000000-0000; versions of different lengths sort_as a dotted
 -- form that keeps that order; metadata.toml's run_in_transaction = false
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/diesel');
@@ -61,6 +65,7 @@ SELECT version, sort_as, name, transactional FROM migrate.migrations ORDER BY so
 -- goose: Up and Down annotations in any case, StatementBegin/End kept as
 -- the comments they are, NO TRANSACTION; integer versions (4 < 10); Go
 -- migrations, ENVSUB and files without annotations are refused
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/goose');
@@ -68,6 +73,7 @@ SELECT version, up, down FROM migrate.migrations WHERE version IN ('00002', '000
 
 -- VERSION.name.up.sql and .down.sql, as authelia names them: 0-byte up
 -- and down, files without a final newline; the whole history applies
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/authelia');
@@ -75,11 +81,13 @@ SELECT version FROM migrate.latest();
 SELECT version, state, reversible FROM migrate.status;
 
 -- plain VERSION_name.sql: up only, in migrate's natural order
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/plain');
 SELECT version FROM migrate.latest();
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 RESET search_path;

@@ -1,6 +1,7 @@
 -- migrate.load(): bad directories and bad histories are refused before
 -- anything is registered; who may read files on the server; an applied
 -- migration whose file changed is reported as modified, never replaced.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -72,6 +73,7 @@ SELECT version, added_by FROM migrate.migrations ORDER BY sort_key;
 -- modified: migration 1 is applied, then its file changes; 2 is pending
 -- and gets a down, 3 is new.  load() reports 1 as modified and keeps the
 -- applied text, replaces 2's, adds 3.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT version, action FROM migrate.load(:'fixtures' || '/modified1');
@@ -89,6 +91,7 @@ SELECT version FROM migrate.latest();
 SELECT version, action FROM migrate.load(:'fixtures' || '/modified1');
 SELECT version, state FROM migrate.status;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 RESET search_path;

@@ -3,6 +3,7 @@
 -- collides with the scripts; running the bundle in a fresh registry gives
 -- the same migrations, checksums, status and seeds.  (Shipping a bundle
 -- to another database is tested in test/t/032_bundle.pl.)
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -44,6 +45,7 @@ CREATE TEMP TABLE before_status AS
 SELECT version, name, reversible, transactional, environments FROM migrate.status;
 
 -- into a fresh registry
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 \set ECHO none
@@ -76,6 +78,7 @@ SELECT migrate.bundle();
 RESET ROLE;
 DROP ROLE regress_bundle_nobody;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 RESET search_path;

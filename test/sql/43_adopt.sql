@@ -3,6 +3,7 @@
 -- records as applied are marked applied in one new batch, without running
 -- them; versions the table records that are not registered are reported.
 -- The history tables are created here with the columns those tools use.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -35,6 +36,7 @@ SELECT version, batch FROM migrate.applied ORDER BY history_id;
 
 -- Flyway: successful rows only, versions compared as numbers (1.1 is
 -- 1_1, 2.0 is 02), an undo unapplies, failed rows are reported and ignored
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE flyway_schema_history (
@@ -57,6 +59,7 @@ SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '1_1',
 SELECT * FROM migrate.adopt('flyway');
 SELECT version, state FROM migrate.status;
 -- a baseline stands for every version up to it
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 TRUNCATE flyway_schema_history;
@@ -69,6 +72,7 @@ SELECT * FROM migrate.adopt('Flyway');
 SELECT version, state FROM migrate.status;
 
 -- dbmate: schema_migrations(version), one row per migration
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE SCHEMA t43_dbmate;
@@ -83,6 +87,7 @@ SELECT version, state FROM migrate.status;
 
 -- golang-migrate: one row, the current version; everything up to it is
 -- applied
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
@@ -92,12 +97,14 @@ SELECT * FROM migrate.adopt('golang-migrate');
 SELECT version, state FROM migrate.status;
 -- a current version that is not registered is reported; the ones below
 -- it are adopted
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 UPDATE schema_migrations SET version = 5;
 SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '4', '6']) v;
 SELECT * FROM migrate.adopt('golang-migrate');
 -- a dirty state is refused
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1', '4', '6']) v;
@@ -108,6 +115,7 @@ SELECT * FROM migrate.adopt('golang-migrate');
 SELECT count(*) FROM migrate.applied;
 
 -- diesel: versions without '-', as load() registers them
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY NOT NULL,
@@ -123,6 +131,7 @@ SELECT version, state FROM migrate.status;
 
 -- goose: a log; the latest row of a version says whether it is applied;
 -- version 0 is the row goose creates with its table
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
@@ -162,6 +171,7 @@ RESET ROLE;
 DROP OWNED BY regress_adopter;
 DROP ROLE regress_adopter;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 RESET search_path;

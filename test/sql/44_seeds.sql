@@ -1,6 +1,7 @@
 -- Seeds: add_seed(), seed() and the seed_status view.  Seeds run once,
 -- in name order; repeatable ones again when their text changes; every run
 -- is recorded; a failing seed names itself and leaves nothing applied.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -96,6 +97,7 @@ DELETE FROM migrate.seed_runs;
 RESET session_replication_role;
 SELECT count(*) > 0 AS runs_kept FROM migrate.seed_runs;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 RESET search_path;

@@ -1,6 +1,7 @@
 -- Environments: the setting migrate.environment, and environments on
 -- add(), apply() and add_seed(): an entry runs only where the setting is
 -- one of its environments; elsewhere it is skipped and shown as skipped.
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SET client_min_messages = warning;
@@ -91,6 +92,7 @@ ALTER DATABASE contrib_regression RESET migrate.environment;
 SET client_min_messages = warning;
 SELECT current_setting('migrate.environment', true) IS NULL AS unset;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 DROP SCHEMA t45 CASCADE;
