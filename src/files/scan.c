@@ -140,7 +140,31 @@ cstring_cmp(const ListCell *a, const ListCell *b)
 }
 
 /*
- * The names in a directory, hidden ones left out, sorted.
+ * "name" with the bytes that are not printable ASCII written as \xNN,
+ * for a message about a name that is not valid in the database encoding.
+ */
+static char *
+escaped_name(const char *name)
+{
+	StringInfoData buf;
+	const unsigned char *p;
+
+	initStringInfo(&buf);
+	for (p = (const unsigned char *) name; *p; p++)
+	{
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			appendStringInfo(&buf, "\\x%02x", *p);
+		else
+			appendStringInfoChar(&buf, (char) *p);
+	}
+	return buf.data;
+}
+
+/*
+ * The names in a directory, hidden ones left out, sorted.  A name that is
+ * not valid in the database encoding refuses the whole call: it would
+ * become text in the registry and the history (versions, names, file
+ * names in notes) that pg_dump writes and psql then cannot restore.
  */
 static List *
 list_directory(const char *path)
@@ -168,6 +192,16 @@ list_directory(const char *path)
 	{
 		if (de->d_name[0] == '.')
 			continue;
+		if (!pg_verify_mbstr(GetDatabaseEncoding(), de->d_name,
+							 strlen(de->d_name), true))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+					 errmsg("file name \"%s\" in directory \"%s\" is not valid %s, the database encoding",
+							escaped_name(de->d_name), path,
+							GetDatabaseEncodingName()),
+					 errdetail("Bytes that are not printable ASCII are shown as \\xNN. Nothing was registered."),
+					 errhint("Rename the file with a name in %s, for example with convmv, and load the directory again.",
+							 GetDatabaseEncodingName())));
 		names = lappend(names, pstrdup(de->d_name));
 	}
 	FreeDir(dir);

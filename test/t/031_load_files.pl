@@ -135,6 +135,42 @@ sub registered
 		'LATIN1 database: the text is the file');
 }
 
+# file names must be valid in the database encoding too: a Latin-1 name
+# in a UTF8 database refuses the whole call (it would become a version, a
+# name and a note, text that pg_dump writes and psql cannot restore)
+{
+	my $dir = make_dir('latin1_name',
+		'1_a.up.sql' => "SELECT 1;\n",
+		"2_caf\xe9.up.sql" => "SELECT 2;\n");
+	$node->safe_psql('utf8', 'SELECT migrate.remove(version) FROM migrate.migrations');
+	my ($ret, $out, $err) = load('utf8', $dir);
+	like($err,
+		qr/ERROR:  file name "2_caf\\xe9.up.sql" in directory "\Q$dir\E" is not valid UTF8, the database encoding\nDETAIL:  .*Nothing was registered\.\nHINT:  Rename the file/,
+		'a file name not valid in the database encoding refuses the load, escaped');
+	is(registered('utf8'), '', 'nothing registered');
+
+	# what is registered dumps and restores: the history of the LATIN1
+	# database, where the name is valid, round-trips through pg_dump | psql
+	$node->safe_psql('latin1', 'SELECT migrate.remove(version) FROM migrate.migrations');
+	($ret, $out, $err) = load('latin1', $dir);
+	like($out, qr/^2\|added\|/m, 'in LATIN1 the same name is a character and loads');
+	$node->safe_psql('latin1', 'SELECT count(*) FROM migrate.latest()');
+	$node->safe_psql('postgres',
+		q{CREATE DATABASE latin1_copy TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'});
+	my $dump = "$base/latin1.sql";
+	$node->command_ok(
+		[ 'pg_dump', '-d', $node->connstr('latin1'), '-f', $dump ],
+		'pg_dump of the LATIN1 database');
+	$node->command_ok(
+		[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('latin1_copy'), '-f', $dump ],
+		'psql restores it');
+	is( $node->safe_psql('latin1_copy',
+			q{SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM migrate.status}),
+		$node->safe_psql('latin1',
+			q{SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM migrate.status}),
+		'the restored database shows the same migrations applied');
+}
+
 # Windows line ends: the section markers are found, the text is kept
 {
 	my $dir = make_dir('crlf',
