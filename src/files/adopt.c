@@ -26,9 +26,11 @@
  *	- goose: goose_db_version(id, version_id, is_applied, ...), a log in
  *	  which the latest row of a version says whether it is applied.
  *
- * The history table is read with the caller's privileges, and found on
- * the caller's search_path as the tool finds it; adopt() therefore does
- * not pin its own search_path (its queries are fully qualified).
+ * The history table is found on the caller's search_path as the tool
+ * finds it; adopt() therefore does not pin its own search_path (its
+ * queries are fully qualified).  It must be a plain table the caller may
+ * read, and it is read as its owner (see read_history()), so that a table
+ * planted by another role cannot run code with the caller's privileges.
  *
  * IDENTIFICATION
  *	  src/files/adopt.c
@@ -37,15 +39,20 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lockdefs.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #include "files/files.h"
@@ -147,6 +154,7 @@ typedef struct AdoptState
 {
 	int			tool;			/* index into tools[] */
 	char	   *table;			/* qualified, quoted */
+	Oid			owner;			/* the table's owner, who it is read as */
 	List	   *entries;		/* ToolEntry, oldest first */
 	Registered *registered;
 	int			nregistered;
@@ -198,16 +206,39 @@ tool_arg(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The owner of relation "relid".
+ */
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
  * Find the tool's history table on the caller's search_path, or as
- * qualified by table_name; returns it qualified and quoted.
+ * qualified by table_name; returns it qualified and quoted, and sets
+ * st->owner.  Only a plain or partitioned table is read: a view, a
+ * materialized view or a foreign table runs code of its owner's choosing
+ * when it is read, and that code would run as the caller, often a
+ * superuser.  The caller must be allowed to read it.
  */
 static char *
-history_table(FunctionCallInfo fcinfo, int tool)
+history_table(FunctionCallInfo fcinfo, AdoptState *st)
 {
+	int			tool = st->tool;
 	text	   *name = PG_ARGISNULL(1) ? cstring_to_text(tools[tool].table) :
 		PG_GETARG_TEXT_PP(1);
 	RangeVar   *rv = makeRangeVarFromNameList(textToQualifiedNameList(name));
 	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
+	char	   *qualified;
+	char		relkind;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -217,8 +248,21 @@ history_table(FunctionCallInfo fcinfo, int tool)
 				 errdetail("The table is looked up on the search_path, as %s does. Nothing was adopted.",
 						   tools[tool].name),
 				 errhint("Pass table_name => 'schema.table' if it is elsewhere or named otherwise.")));
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   get_rel_name(relid));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("history table %s of %s is not a table", qualified,
+						tools[tool].name),
+				 errdetail("adopt() reads only plain tables: reading a view, a materialized view or a foreign table runs code its owner chose, with the caller's privileges. Nothing was adopted."),
+				 errhint("Check which relation %s is on the search_path, or pass table_name => 'schema.table' to name the tool's table.",
+						 quote_identifier(get_rel_name(relid)))));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	st->owner = rel_owner(relid);
+	return qualified;
 }
 
 /*
@@ -405,12 +449,34 @@ read_history(AdoptState *st)
 	int			ret;
 	uint64		i;
 
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+
+	/*
+	 * Read as the table's owner, in a security-restricted operation with a
+	 * pinned search_path, as VACUUM and ANALYZE run a table's index
+	 * functions: whatever the table runs when read (the output functions
+	 * of its column types, its operators) runs with its owner's
+	 * privileges, never the caller's.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(st->owner,
+						   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
 	callback.callback = read_error_callback;
 	callback.arg = st;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
 	ret = SPI_execute(psprintf(tools[st->tool].query, st->table), true, 0);
 	error_context_stack = callback.previous;
+
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	MemoryContextSwitchTo(oldcontext);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading %s failed: %s", st->table,
@@ -648,7 +714,7 @@ migrate_adopt(PG_FUNCTION_ARGS)
 	st.tool = tool_arg(fcinfo);
 
 	migrate_call_begin();
-	st.table = history_table(fcinfo, st.tool);
+	st.table = history_table(fcinfo, &st);
 	read_history(&st);
 	read_registered(&st);
 	match_history(&st);

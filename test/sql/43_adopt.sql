@@ -171,6 +171,52 @@ RESET ROLE;
 DROP OWNED BY regress_adopter;
 DROP ROLE regress_adopter;
 
+-- a history table planted by another role cannot run code as the caller:
+-- adopt() reads plain tables only, refusing a view (whose functions would
+-- run with the caller's privileges)
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE ROLE regress_t43_planter;
+CREATE SCHEMA t43_planted AUTHORIZATION regress_t43_planter;
+CREATE TABLE t43_planted.stolen (who name);
+GRANT INSERT ON t43_planted.stolen TO PUBLIC;
+SET ROLE regress_t43_planter;
+CREATE FUNCTION t43_planted.steal() RETURNS text LANGUAGE plpgsql AS
+    $$BEGIN INSERT INTO t43_planted.stolen VALUES (current_user); RETURN '1_x.js'; END$$;
+CREATE VIEW t43_planted.knex_migrations AS
+    SELECT 1 AS id, t43_planted.steal() AS name, 1 AS batch, now() AS migration_time;
+CREATE MATERIALIZED VIEW t43_planted.dbmate AS SELECT '1'::text AS version;
+RESET ROLE;
+SELECT migrate.add('1', 'SELECT 1', name => 'x');
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('knex', 't43_planted.knex_migrations');
+\set VERBOSITY terse
+SET search_path = t43_planted, public;
+SELECT * FROM migrate.adopt('knex');
+RESET search_path;
+SELECT * FROM migrate.adopt('dbmate', 't43_planted.dbmate');
+SELECT count(*) AS code_run_as_caller FROM t43_planted.stolen;
+SELECT version, state FROM migrate.status;
+-- a plain table of another role is read as that role, with a pinned
+-- search_path, and only by a caller who may read it
+SET ROLE regress_t43_planter;
+CREATE TABLE t43_planted.schema_migrations (version text);
+INSERT INTO t43_planted.schema_migrations VALUES ('1');
+RESET ROLE;
+CREATE ROLE regress_t43_other;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrate TO regress_t43_other;
+GRANT USAGE ON SCHEMA t43_planted TO regress_t43_other;
+SET ROLE regress_t43_other;
+SELECT * FROM migrate.adopt('dbmate', 't43_planted.schema_migrations');
+RESET ROLE;
+SELECT * FROM migrate.adopt('dbmate', 't43_planted.schema_migrations');
+SELECT version, state FROM migrate.status;
+REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA migrate FROM regress_t43_other;
+DROP SCHEMA t43_planted CASCADE;
+DROP ROLE regress_t43_other;
+DROP ROLE regress_t43_planter;
+
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
