@@ -22,11 +22,15 @@
  * as the caller.  It records the migration in the history and the applied
  * set itself, in a transaction after the last statement, so the record
  * cannot be lost if the caller goes away.  It reports its outcome to the
- * caller in a dynamic shared memory segment: statements done, and on
- * failure the error's SQLSTATE, message, detail, hint and context (which
- * names the migration, statement and line as the engine's errors do), and
- * for CREATE INDEX or REINDEX CONCURRENTLY whether an INVALID index was
- * left behind.
+ * caller in a dynamic shared memory segment: statements done, and for
+ * CREATE INDEX or REINDEX CONCURRENTLY whether an INVALID index was left
+ * behind.  Its errors and notices reach the caller whole, as a parallel
+ * worker's do: the worker's client connection is redirected to a shm_mq
+ * in the segment (pqmq.c), and the caller reads the protocol messages off
+ * it while it waits, relays the notices and raises the error, with every
+ * field (SQLSTATE, message, detail, hint, context, position).  Each
+ * statement starts as a client's would, worker_spi's way: a statement
+ * start time (now(), statement_timestamp(), query_start) of its own.
  *
  * If the caller is cancelled or terminated while it waits, it stops the
  * worker.  The worker holds the worker lock (lock.c) while it runs, so no
@@ -44,6 +48,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "libpq/pqformat.h"
+#include "libpq/pqmq.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
 #include "pgstat.h"
@@ -51,6 +57,8 @@
 #include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shm_mq.h"
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
@@ -74,6 +82,9 @@ typedef enum WorkerState
 
 #define WORKER_TEXT_LEN		2048
 
+/* the queue the worker's errors and notices come back on */
+#define WORKER_MQ_SIZE		16384
+
 /*
  * The caller's request and the worker's report, in dynamic shared memory.
  */
@@ -95,12 +106,9 @@ typedef struct WorkerShared
 	int			nstatements;
 	int			statements_done;
 	int64		duration_us;
-	int			sqlerrcode;
-	char		message[WORKER_TEXT_LEN];
-	char		detail[WORKER_TEXT_LEN];
-	char		hint[WORKER_TEXT_LEN];
-	char		context[WORKER_TEXT_LEN];
 	char		cleanup[WORKER_TEXT_LEN];
+
+	Size		mq_offset;		/* where the shm_mq starts in the segment */
 
 	/* the caller's search_path, NUL-terminated */
 	char		search_path[FLEXIBLE_ARRAY_MEMBER];
@@ -164,6 +172,8 @@ execute_top_level(const char *sql, MemoryContext stmtcxt)
 	int16		format = 0;
 	bool		snapshot_set = false;
 
+	/* as for a client's query: now() and query_start are this statement's */
+	SetCurrentStatementStartTimestamp();
 	/* starting a transaction switches to its context: switch after it */
 	StartTransactionCommand();
 	MemoryContextSwitchTo(stmtcxt);
@@ -284,6 +294,7 @@ run_migration(WorkerShared *shared, MemoryContext workcxt)
 	char		value[32];
 	int			i;
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -328,6 +339,7 @@ run_migration(WorkerShared *shared, MemoryContext workcxt)
 	step.duration_us = GetCurrentTimestamp() - step.started;
 	shared->duration_us = step.duration_us;
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -359,6 +371,14 @@ migrate_worker_main(Datum arg)
 				 errmsg("migrate worker could not attach to its shared memory")));
 	shared = (WorkerShared *) dsm_segment_address(seg);
 
+	/* from here on, what would go to a client goes to the caller */
+	{
+		shm_mq	   *mq = (shm_mq *) ((char *) shared + shared->mq_offset);
+
+		shm_mq_set_sender(mq, MyProc);
+		pq_redirect_to_shm_mq(seg, shm_mq_attach(mq, seg, NULL));
+	}
+
 	BackgroundWorkerInitializeConnectionByOid(shared->database,
 											  shared->login_role, 0);
 	migrate_worker_lock_acquire();
@@ -374,20 +394,13 @@ migrate_worker_main(Datum arg)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
+		/* the report goes to the server log and, whole, to the caller */
 		MemoryContextSwitchTo(workcxt);
-		edata = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
 		debug_query_string = NULL;
 
-		shared->sqlerrcode = edata->sqlerrcode;
-		copy_text(shared->message, edata->message);
-		copy_text(shared->detail, edata->detail);
-		copy_text(shared->hint, edata->hint);
-		copy_text(shared->context, edata->context);
 		if (worker_script)
 			report_invalid_indexes(shared, worker_script, worker_run.current);
 		shared->state = WORKER_FAILED;
@@ -400,26 +413,26 @@ migrate_worker_main(Datum arg)
 
 /*
  * The error the caller raises when the worker did not finish.  A failed
- * statement's error comes back whole, as the worker raised it, with the
- * advice on INVALID indexes added to its hint.
+ * statement's error comes back whole, as the worker raised it ("error",
+ * read off the queue), with the advice on INVALID indexes added to its
+ * hint and the worker named in its context.
  */
 static void
-report_worker_failure(const WorkerShared *shared, const char *version)
+report_worker_failure(const WorkerShared *shared, const char *version,
+					  ErrorData *error)
 {
-	if (shared->state == WORKER_FAILED)
+	if (shared->state == WORKER_FAILED && error != NULL)
 	{
-		/* the worker's context already names migration and statement */
-		ereport(ERROR,
-				(errcode(shared->sqlerrcode),
-				 errmsg_internal("%s", shared->message),
-				 shared->detail[0] ? errdetail_internal("%s", shared->detail) : 0,
-				 shared->hint[0] || shared->cleanup[0] ?
-				 errhint("%s%s%s", shared->cleanup,
-						 shared->cleanup[0] && shared->hint[0] ? " " : "",
-						 shared->hint) : 0,
-				 shared->context[0] ?
-				 errcontext("%s\nbackground worker of CALL migrate.run()",
-							shared->context) : 0));
+		if (shared->cleanup[0])
+			error->hint = error->hint ?
+				psprintf("%s %s", shared->cleanup, error->hint) :
+				pstrdup(shared->cleanup);
+		error->context = error->context ?
+			psprintf("%s\n%s", error->context,
+					 _("background worker of CALL migrate.run()")) :
+			pstrdup(_("background worker of CALL migrate.run()"));
+		error->elevel = ERROR;
+		ThrowErrorData(error);
 	}
 	if (shared->up)
 		ereport(ERROR,
@@ -443,6 +456,70 @@ report_worker_failure(const WorkerShared *shared, const char *version)
 }
 
 /*
+ * Read what the worker sends until it detaches from the queue: relay its
+ * notices and warnings to the client, and return its error, if any, in
+ * the current memory context.
+ */
+static ErrorData *
+read_worker_messages(shm_mq_handle *mqh)
+{
+	ErrorData  *error = NULL;
+
+	for (;;)
+	{
+		shm_mq_result res;
+		Size		nbytes;
+		void	   *data;
+
+		CHECK_FOR_INTERRUPTS();
+		res = shm_mq_receive(mqh, &nbytes, &data, true);
+		if (res == SHM_MQ_DETACHED)
+			break;
+		if (res == SHM_MQ_WOULD_BLOCK)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1000L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		else
+		{
+			StringInfoData msg;
+			char		msgtype;
+
+			initStringInfo(&msg);
+			appendBinaryStringInfo(&msg, data, nbytes);
+			msgtype = pq_getmsgbyte(&msg);
+			if (msgtype == 'E' || msgtype == 'N')
+			{
+				ErrorData	edata;
+
+				pq_parse_errornotice(&msg, &edata);
+				if (edata.elevel >= ERROR)
+				{
+					/* keep the first: what a later one says follows from it */
+					if (error == NULL)
+					{
+						error = palloc(sizeof(ErrorData));
+						memcpy(error, &edata, sizeof(ErrorData));
+					}
+				}
+				else
+				{
+					edata.context = edata.context ?
+						psprintf("%s\n%s", edata.context,
+								 _("background worker of CALL migrate.run()")) :
+						pstrdup(_("background worker of CALL migrate.run()"));
+					ThrowErrorData(&edata);
+				}
+			}
+			pfree(msg.data);
+		}
+	}
+	return error;
+}
+
+/*
  * Run non-transactional migration "version" (applying it when "up",
  * else reverting it) at top level in a background worker, and wait for
  * it.  The caller holds the migrate lock at session level, and must hold
@@ -459,7 +536,12 @@ migrate_worker_step(const char *version, bool up, int batch)
 	dsm_segment *seg;
 	WorkerShared *shared;
 	const char *search_path = namespace_search_path;
-	Size		size = offsetof(WorkerShared, search_path) + strlen(search_path) + 1;
+	Size		mq_offset = MAXALIGN(offsetof(WorkerShared, search_path) +
+									 strlen(search_path) + 1);
+	Size		size = mq_offset + WORKER_MQ_SIZE;
+	shm_mq	   *mq;
+	shm_mq_handle *mqh;
+	ErrorData  *error = NULL;
 	MigrateStepResult *result;
 	MemoryContext oldcontext = CurrentMemoryContext;
 	pid_t		pid;
@@ -478,6 +560,10 @@ migrate_worker_step(const char *version, bool up, int batch)
 	strlcpy(shared->version, version, sizeof(shared->version));
 	strlcpy(shared->role, migrate_current_user_name(), sizeof(shared->role));
 	strcpy(shared->search_path, search_path);
+	shared->mq_offset = mq_offset;
+	mq = shm_mq_create((char *) shared + mq_offset, WORKER_MQ_SIZE);
+	shm_mq_set_receiver(mq, MyProc);
+	mqh = shm_mq_attach(mq, seg, NULL);
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -507,6 +593,8 @@ migrate_worker_step(const char *version, bool up, int batch)
 		exit_callback_registered = true;
 	}
 	running_worker = handle;
+	/* a worker that dies before it attaches detaches the queue too */
+	shm_mq_set_handle(mqh, handle);
 
 	PG_TRY();
 	{
@@ -515,6 +603,7 @@ migrate_worker_step(const char *version, bool up, int batch)
 			ereport(FATAL,
 					(errcode(ERRCODE_ADMIN_SHUTDOWN),
 					 errmsg("postmaster exited while a migrate background worker was starting")));
+		error = read_worker_messages(mqh);
 		status = WaitForBackgroundWorkerShutdown(handle);
 		if (status == BGWH_POSTMASTER_DIED)
 			ereport(FATAL,
@@ -566,11 +655,11 @@ migrate_worker_step(const char *version, bool up, int batch)
 	pg_read_barrier();
 	if (shared->state != WORKER_DONE)
 	{
-		WorkerShared *copy = palloc(size);
+		WorkerShared *copy = palloc(offsetof(WorkerShared, search_path));
 
-		memcpy(copy, shared, size);
+		memcpy(copy, shared, offsetof(WorkerShared, search_path));
 		dsm_detach(seg);
-		report_worker_failure(copy, version);
+		report_worker_failure(copy, version, error);
 	}
 
 	result = palloc0(sizeof(MigrateStepResult));
