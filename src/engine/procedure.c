@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * procedure.c
- *	  CALL migrate.run(to): apply or revert migrations, committing after
+ *	  CALL migrate.run(target): apply or revert migrations, committing after
  *	  each one, and run non-transactional migrations in a background
  *	  worker.
  *
@@ -10,7 +10,7 @@
  * locks do not fit in the lock table, needs the opposite: run() commits
  * after every migration, so what is done stays done if a later migration
  * fails (the failed one is rolled back, named, and recorded in the history
- * as a failure) and nothing accumulates.  With "to", run() brings the
+ * as a failure) and nothing accumulates.  With a target, run() brings the
  * database to that version: it reverts every applied migration above it,
  * newest first, then applies every pending one up to it; "zero" reverts
  * everything.
@@ -206,7 +206,7 @@ migrate_run(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("CALL migrate.run() cannot run inside a transaction block"),
 				 errdetail("It commits after each migration. Nothing was run."),
-				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(\"to\" => ...) or migrate.rollback(\"to\" => ...).")));
+				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(target => ...) or migrate.rollback(target => ...).")));
 	if (migrate_in_migration())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
