@@ -10,6 +10,8 @@
 #   PG_CFLAGS="-Werror" test/run.sh      build flags (CI sets them)
 #   MIGRATE_CORPUS=/path test/run.sh     where the corpus is
 #                                        (default: ../shared/corpus)
+#   MIGRATE_FUZZ_SEED, MIGRATE_FUZZ_CASES  the fuzz test's seed and size
+#                                        (default 1 and 2000; test/fuzz.sh)
 #   test/run.sh REGRESS=05_latest ISOLATION= TAP_TESTS=
 #                               arguments go to make: a subset of tests
 set -euo pipefail
@@ -43,6 +45,7 @@ status=0
 log "pg_regress, isolation and TAP tests"
 as_test_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
     MIGRATE_CORPUS="$MIGRATE_CORPUS" \
+    MIGRATE_FUZZ_SEED="${MIGRATE_FUZZ_SEED:-1}" MIGRATE_FUZZ_CASES="${MIGRATE_FUZZ_CASES:-2000}" \
     make -C "$WORK/src" -s PG_CONFIG="$PG_CONFIG" installcheck "$@" || status=$?
 
 if [ "$status" != 0 ]; then

@@ -25,7 +25,8 @@ psql_() { PGOPTIONS="-c client_min_messages=warning" as_test_user "$PG_BINDIR/ps
 # milliseconds of "n" add() calls in one transaction (single = 1) or one
 # transaction each (single = 0), in a fresh database
 adds_ms() {
-    local n=$1 single=$2 script=$WORK/adds_${n}_${single}.sql
+    local n=$1 single=$2
+    local script=$WORK/adds_${n}_${single}.sql
     {
         [ "$single" = 1 ] && echo "BEGIN;"
         for i in $(seq 1 "$n"); do
