@@ -246,6 +246,7 @@ migrate_store_append(const char *relname, int natts,
 	Relation	rel;
 	bool		appended = false;
 
+	Assert(natts > 0 && columns != NULL);
 	rel = table_open(get_relname_relid(relname, nspid), RowExclusiveLock);
 	if (plain_table(rel, natts, columns, nulls))
 	{
@@ -276,6 +277,9 @@ migrate_store_getstr(int row, int col)
 	bool		isnull;
 	Datum		d;
 
+	Assert(SPI_tuptable != NULL);
+	Assert(row >= 0 && (uint64) row < SPI_processed);
+	Assert(col >= 1 && col <= SPI_tuptable->tupdesc->natts);
 	d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
 					  &isnull);
 	if (isnull)
@@ -290,6 +294,9 @@ migrate_store_getstr(int row, int col)
 Datum
 migrate_store_getdatum(int row, int col, bool *isnull)
 {
+	Assert(SPI_tuptable != NULL);
+	Assert(row >= 0 && (uint64) row < SPI_processed);
+	Assert(col >= 1 && col <= SPI_tuptable->tupdesc->natts);
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
 						 isnull);
 }

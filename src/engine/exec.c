@@ -162,8 +162,11 @@ migrate_exec_begin(MigrateExec *run, const char *version, const char *name,
 char *
 migrate_exec_statement(MigrateExec *run, int i)
 {
-	char	   *sql = migrate_statement_text(run->script, i);
+	char	   *sql;
 
+	Assert(run->script != NULL);
+	Assert(i >= 0 && i < run->script->nstatements);
+	sql = migrate_statement_text(run->script, i);
 	run->current = i;
 	report_statement(run, sql);
 	return sql;

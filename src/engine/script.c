@@ -723,6 +723,8 @@ migrate_parse_script(const char *version, const char *direction,
 		line += count_newlines(text, lineoffset, start);
 		lineoffset = start;
 
+		Assert(n < list_length(parsetrees));
+		Assert(start >= 0 && end >= start && end <= textlen);
 		st->location = start;
 		st->len = end - start;
 		st->line = line;
@@ -766,8 +768,11 @@ migrate_statement_bounds(const char *text, int textlen, int location, int len,
 char *
 migrate_statement_text(const MigrateScript *script, int i)
 {
-	const MigrateStatement *st = &script->statements[i];
+	const MigrateStatement *st;
 
+	Assert(i >= 0 && i < script->nstatements);
+	st = &script->statements[i];
+	Assert(st->location >= 0 && st->len >= 0);
 	return pnstrdup(script->text + st->location, st->len);
 }
 
@@ -777,6 +782,7 @@ migrate_statement_text(const MigrateScript *script, int i)
 char *
 migrate_statement_first_line(const MigrateScript *script, int i)
 {
+	Assert(i >= 0 && i < script->nstatements);
 	return line_at(script->text, script->statements[i].location);
 }
 
