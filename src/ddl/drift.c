@@ -865,7 +865,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	build_capture(&cap, commands);
 
 	(void) migrate_register(cap.version, cap.up, cap.down, cap.name,
-							cap.transactional, NULL);
+							cap.transactional, NULL, false);
 	migrate_mark_applied(cap.version, migrate_next_batch(), "capture");
 
 	ereport(NOTICE,

@@ -199,7 +199,8 @@ extern char *migrate_environments_literal(Datum environments);
 /* in registry.c */
 extern const char *migrate_register(const char *version, const char *up,
 									const char *down, const char *name,
-									bool transactional, const char *sort_as);
+									bool transactional, const char *sort_as,
+									bool warn_replaced);
 extern const char *migrate_register_args(FunctionCallInfo fcinfo,
 										 char **version);
 extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);

@@ -38,12 +38,37 @@ static MigrateQuery registered_query = {
 	.sql =
 		"SELECT m.checksum, m.name, m.transactional, m.sort_as,"
 		"       (SELECT a.checksum FROM migrate.applied a"
-		"         WHERE a.version OPERATOR(pg_catalog.=) $1)"
+		"         WHERE a.version OPERATOR(pg_catalog.=) $1),"
+		"       m.added_by::pg_catalog.text,"
+		"       pg_catalog.to_char(m.added_at, 'YYYY-MM-DD HH24:MI:SS TZ')"
 		"  FROM (SELECT $1 AS version) v"
 		"  LEFT JOIN migrate.migrations m"
 		"         ON m.version OPERATOR(pg_catalog.=) v.version",
 	.nargs = 1,
 	.argtypes = {TEXTOID}
+};
+
+/*
+ * Another version with the same natural order ("2" and "0002"): the
+ * versions whose sort keys (without sort_as) lie in [$1, $2), the range
+ * of the keys that start with the same natural part.
+ */
+static MigrateQuery same_key_query = {
+	.sql =
+		"SELECT m.version FROM migrate.migrations m"
+		" WHERE m.sort_as IS NULL"
+		"   AND m.sort_key OPERATOR(pg_catalog.>=) $1"
+		"   AND m.sort_key OPERATOR(pg_catalog.<) $2"
+		"   AND m.version OPERATOR(pg_catalog.<>) $3"
+		" UNION ALL "
+		"SELECT a.version FROM migrate.applied a"
+		" WHERE a.sort_as IS NULL"
+		"   AND a.sort_key OPERATOR(pg_catalog.>=) $1"
+		"   AND a.sort_key OPERATOR(pg_catalog.<) $2"
+		"   AND a.version OPERATOR(pg_catalog.<>) $3"
+		" LIMIT 1",
+	.nargs = 3,
+	.argtypes = {BYTEAOID, BYTEAOID, TEXTOID}
 };
 
 static MigrateQuery insert_query = {
@@ -136,13 +161,63 @@ check_transactional(const char *version, const MigrateScript *script, bool up)
 }
 
 /*
+ * Refuse "version" if another version with the same natural order is
+ * registered or applied: they would sort as one, and which of them is
+ * meant could not be told.  A sort key is the natural part, a zero byte,
+ * then the version (migrate_version_sort_key()), so the keys that share
+ * the natural part are those from it and its zero byte up to it and a
+ * 0x01 byte: one range of the sort_key indexes.
+ */
+static void
+refuse_same_natural_key(const char *version)
+{
+	bytea	   *key = migrate_version_sort_key(version);
+	int			len = VARSIZE_ANY_EXHDR(key);
+	const char *zero = memchr(VARDATA_ANY(key), '\0', len);
+	int			prefix;
+	bytea	   *from;
+	bytea	   *to;
+	Datum		values[3];
+	char	   *other = NULL;
+
+	Assert(zero != NULL);
+	prefix = zero - VARDATA_ANY(key) + 1;
+	from = palloc(VARHDRSZ + prefix);
+	SET_VARSIZE(from, VARHDRSZ + prefix);
+	memcpy(VARDATA(from), VARDATA_ANY(key), prefix);
+	to = palloc(VARHDRSZ + prefix);
+	SET_VARSIZE(to, VARHDRSZ + prefix);
+	memcpy(VARDATA(to), VARDATA_ANY(key), prefix);
+	VARDATA(to)[prefix - 1] = '\x01';
+
+	values[0] = PointerGetDatum(from);
+	values[1] = PointerGetDatum(to);
+	values[2] = CStringGetTextDatum(version);
+	(void) migrate_store_exec(&same_key_query, values, NULL, 1);
+	if (SPI_processed == 1)
+		other = migrate_store_getstr(0, 1);
+	migrate_store_done();
+	if (other)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("migration \"%s\" sorts as one with migration \"%s\"",
+						version, other),
+				 errdetail("Versions that differ only in leading zeros, such as \"2\" and \"0002\", have the same place in migrate's order, so only one of them can be registered. Nothing was registered."),
+				 errhint("Use the version as it is registered, '%s', or a version of its own.",
+						 other)));
+}
+
+/*
  * Register a migration, or check that it is registered with this text.
- * Returns "added", "updated" or "unchanged".  The caller holds the migrate
- * lock and is connected to SPI.
+ * Returns "added", "updated" or "unchanged"; with "warn_replaced", new
+ * text for a pending migration also raises a WARNING that names who
+ * registered the old one (load() reports it in its rows instead).  The
+ * caller holds the migrate lock and is connected to SPI.
  */
 const char *
 migrate_register(const char *version, const char *up, const char *down,
-				 const char *name, bool transactional, const char *sort_as)
+				 const char *name, bool transactional, const char *sort_as,
+				 bool warn_replaced)
 {
 	MigrateScript *upscript;
 	MigrateScript *downscript = NULL;
@@ -152,6 +227,8 @@ migrate_register(const char *version, const char *up, const char *down,
 	char	   *old_sort_as;
 	bool		old_transactional;
 	char	   *applied_checksum;
+	char	   *old_added_by;
+	char	   *old_added_at;
 	bool		registered;
 	bool		isnull;
 	Datum		values[7];
@@ -194,6 +271,8 @@ migrate_register(const char *version, const char *up, const char *down,
 		DatumGetBool(migrate_store_getdatum(0, 3, &isnull));
 	old_sort_as = migrate_store_getstr(0, 4);
 	applied_checksum = migrate_store_getstr(0, 5);
+	old_added_by = migrate_store_getstr(0, 6);
+	old_added_at = migrate_store_getstr(0, 7);
 	migrate_store_done();
 
 	if (applied_checksum && strcmp(applied_checksum, checksum) != 0)
@@ -209,6 +288,23 @@ migrate_register(const char *version, const char *up, const char *down,
 		nullable_streq(old_name, name) && old_transactional == transactional &&
 		nullable_streq(old_sort_as, sort_as))
 		return "unchanged";
+
+	if (!registered && applied_checksum == NULL && sort_as == NULL)
+		refuse_same_natural_key(version);
+
+	/*
+	 * Two developers who picked the same version for two changes: the
+	 * second text replaces the first, and says whose it replaces.
+	 */
+	if (warn_replaced && registered && strcmp(old_checksum, checksum) != 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("migration \"%s\" is replaced by new text", version),
+				 errdetail("Its previous text was registered by %s at %s (checksum %.12s, the new text has %.12s).",
+						   old_added_by ? old_added_by : "?",
+						   old_added_at ? old_added_at : "?",
+						   old_checksum, checksum),
+				 errhint("If that text was another change that happened to get the same version, register one of the two under a version of its own.")));
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = name ? CStringGetTextDatum(name) : (Datum) 0;
@@ -260,7 +356,7 @@ migrate_register_args(FunctionCallInfo fcinfo, char **version)
 							  migrate_text_arg(fcinfo, 2),
 							  migrate_text_arg(fcinfo, 3),
 							  migrate_transactional_arg(fcinfo, 4),
-							  migrate_text_arg(fcinfo, 5));
+							  migrate_text_arg(fcinfo, 5), true);
 	if (migrate_set_environments(*version, environments, envnull) &&
 		strcmp(action, "unchanged") == 0)
 		action = "updated";

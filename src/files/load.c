@@ -362,7 +362,7 @@ register_work(void *arg)
 	LoadEntry  *e = (LoadEntry *) arg;
 
 	e->action = migrate_register(e->version, e->up, e->down, e->name,
-								 e->transactional, e->sort_as);
+								 e->transactional, e->sort_as, false);
 }
 
 /*

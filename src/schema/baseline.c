@@ -192,7 +192,8 @@ migrate_baseline(PG_FUNCTION_ARGS)
 				 errhint("Register the first migration with migrate.add().")));
 
 	down = baseline_down(&schema);
-	(void) migrate_register(version, schema.ddl, down, name, true, NULL);
+	(void) migrate_register(version, schema.ddl, down, name, true, NULL,
+							false);
 	migrate_mark_applied(version, migrate_next_batch(), "baseline");
 	statements = migrate_parse_script(version, "up", schema.ddl, false)->nstatements;
 

@@ -13,11 +13,15 @@ SELECT migrate.add('0001', 'CREATE TABLE notes (id bigint PRIMARY KEY)',
 SELECT migrate.add('0001', 'CREATE TABLE notes (id bigint PRIMARY KEY)',
                    'DROP TABLE notes', name => 'create notes');
 -- new text for a pending migration replaces it
+\set VERBOSITY terse
 SELECT migrate.add('0001', 'CREATE TABLE notes (id bigint PRIMARY KEY, body text)',
                    'DROP TABLE notes', name => 'create notes');
+\set VERBOSITY default
 -- a new name alone is an update too
+\set VERBOSITY terse
 SELECT migrate.add('0001', 'CREATE TABLE notes (id bigint PRIMARY KEY, body text)',
                    'DROP TABLE notes', name => 'notes');
+\set VERBOSITY default
 -- positional arguments and no down (irreversible)
 SELECT migrate.add('0002', 'ALTER TABLE notes ADD COLUMN created_at timestamptz');
 -- an empty down is a deliberate no-op, not irreversible

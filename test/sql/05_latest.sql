@@ -77,16 +77,20 @@ CREATE TABLE never (id int);$$, 'DROP TABLE fourteen');
 SELECT * FROM migrate.latest();
 \echo :LAST_ERROR_SQLSTATE
 -- errors raised inside a function the migration calls keep their context too
+\set VERBOSITY terse
 SELECT migrate.add('14', $$CREATE TABLE fourteen (id int);
 DO $do$
 BEGIN
   RAISE EXCEPTION 'custom failure' USING ERRCODE = 'P0042', HINT = 'from the migration';
 END
 $do$;$$, 'DROP TABLE fourteen');
+\set VERBOSITY default
 SELECT * FROM migrate.latest();
 \echo :LAST_ERROR_SQLSTATE
 -- a missing relation in the first statement of a named migration
+\set VERBOSITY terse
 SELECT migrate.add('14', 'ALTER TABLE missing ADD COLUMN x int', name => 'alter missing');
+\set VERBOSITY default
 SELECT * FROM migrate.latest();
 \echo :LAST_ERROR_SQLSTATE
 \set SHOW_CONTEXT errors

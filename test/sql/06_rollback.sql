@@ -12,7 +12,9 @@ SELECT migrate.add('1', 'CREATE TABLE a (id int)', 'DROP TABLE a');
 SELECT migrate.add('2', 'CREATE TABLE b (id int)', 'DROP TABLE b');
 SELECT version FROM migrate.latest();
 SELECT migrate.add('3', 'CREATE TABLE c (id int)', 'DROP TABLE c');
+\set VERBOSITY terse
 SELECT migrate.add('4', E'CREATE TABLE d (id int);\nINSERT INTO d VALUES (1)', 'DROP TABLE d');
+\set VERBOSITY default
 SELECT version FROM migrate.latest();
 SELECT version, state, batch FROM migrate.status;
 

@@ -27,7 +27,9 @@ SELECT * FROM migrate.apply('0001', 'CREATE TABLE accounts (id int PRIMARY KEY)'
 
 -- a registered pending migration is replaced and applied
 SELECT migrate.add('0003', 'CREATE TABLE wrong (id int)');
+\set VERBOSITY terse
 SELECT version FROM migrate.apply('0003', 'CREATE TABLE orders (id bigint)', 'DROP TABLE orders');
+\set VERBOSITY default
 SELECT version, state FROM migrate.status WHERE version = '0003';
 SELECT to_regclass('wrong') IS NULL AS wrong_never_created;
 

@@ -36,6 +36,21 @@ SELECT migrate.add('zero', 'SELECT 1');
 SELECT count(*) AS registered FROM migrate.migrations WHERE version = 'zero';
 SELECT version FROM migrate.rollback(target => 'not a version');
 
+-- versions with the same natural order cannot both be registered
+SELECT migrate.add('0002', 'SELECT 2');
+SELECT migrate.add('02', 'SELECT 2');
+SELECT migrate.add('zero2', 'SELECT 1');
+SELECT migrate.remove('zero2');
+SELECT count(*) AS registered FROM migrate.migrations WHERE version IN ('0002', '02');
+-- a pending migration replaced by other text says whose it replaces
+-- (the detail names the role and the time; terse leaves the time out)
+SELECT migrate.add('9', 'SELECT 9');
+\set VERBOSITY terse
+SELECT migrate.add('9', 'SELECT 99');
+\set VERBOSITY default
+SELECT up FROM migrate.migrations WHERE version = '9';
+SELECT migrate.remove('9');
+
 -- redo(): revert with the recorded down, apply the registered text again
 SELECT version FROM migrate.redo();
 SELECT action, version FROM migrate.history ORDER BY id DESC LIMIT 2;
