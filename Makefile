@@ -14,6 +14,15 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 PG_CPPFLAGS = -I$(srcdir)/src -DMIGRATE_VERSION=\"$(EXTVERSION)\"
 
+# make SANITIZE=1: AddressSanitizer and UBSan, their runtime loaded with
+# migrate.so (src/common/sanitizer.c has the options that makes work)
+ifdef SANITIZE
+# (in PG_CPPFLAGS, which a PG_CFLAGS given to make does not replace)
+PG_CPPFLAGS += -DMIGRATE_SANITIZE -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer --param=asan-stack=0
+SHLIB_LINK += -fsanitize=address,undefined
+endif
+
 # pg_regress: test/sql/*.sql with expected output in the top-level expected/
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
