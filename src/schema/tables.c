@@ -363,8 +363,21 @@ append_column_settings(TableInfo *ti, uint64 row, const char *column,
 
 		if (migrate_schema_text(row, 27) != NULL)
 		{
-			/* 18: the column's NOT NULL constraint, if it is its own */
-			if (migrate_schema_bool(row, 28) && !migrate_schema_bool(row, 24))
+			char	   *defname = psprintf("%s_%s_not_null",
+										   strrchr(ti->qualified, '.') + 1, column);
+			bool		plain = migrate_schema_bool(row, 30) &&
+				!migrate_schema_bool(row, 29) &&
+				strcmp(migrate_schema_text(row, 27), defname) == 0;
+
+			/*
+			 * 18: the column's NOT NULL constraint, if it is its own; as
+			 * before 18 where it has the name PostgreSQL would choose
+			 */
+			if (migrate_schema_bool(row, 28) && !migrate_schema_bool(row, 24) && plain)
+				appendStringInfo(&ti->after,
+								 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n",
+								 ti->qualified, column);
+			else if (migrate_schema_bool(row, 28) && !migrate_schema_bool(row, 24))
 				appendStringInfo(&ti->after, "ALTER TABLE %s ADD CONSTRAINT %s %s;\n",
 								 ti->qualified,
 								 quote_identifier(migrate_schema_text(row, 27)),
