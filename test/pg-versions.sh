@@ -111,20 +111,26 @@ run_tests() {
     if [ -z "$corpus" ] && [ -d "$ROOT/../shared/corpus" ]; then
         corpus=$(cd "$ROOT/../shared/corpus" && pwd)
     fi
-    # A fresh copy of the checkout, without the host's build outputs.
-    rm -rf "$dir/build"
-    mkdir -p "$dir/build/migrate"
+    # A fresh copy of the checkout, without the host's build outputs, of
+    # its own, so that two runs on the same chroot do not meet.
+    local build
+    build=$(mktemp -d "$dir/build.XXXXXX")
+    build=${build#"$dir"}
+    # shellcheck disable=SC2064
+    trap "rm -rf '$dir$build'" EXIT
+    mkdir -p "$dir$build/migrate"
     rsync -a --exclude .git --exclude '*.o' --exclude '*.so' --exclude '*.bc' \
         --exclude results --exclude tmp_check --exclude output_iso \
-        "$ROOT/" "$dir/build/migrate/"
+        "$ROOT/" "$dir$build/migrate/"
+    chmod 755 "$dir$build"
     local binds=()
-    [ -n "$corpus" ] && binds+=("$corpus:/build/shared/corpus")
+    [ -n "$corpus" ] && binds+=("$corpus:$build/shared/corpus")
     log "PostgreSQL $major: $(chroot "$dir" gcc --version | head -n 1)"
     suite() {
         in_chroot "$major" "${binds[@]}" -- \
             env PG_MAJOR="$major" PG_CFLAGS="${PG_CFLAGS:-}" \
-            ${corpus:+MIGRATE_CORPUS=/build/shared/corpus} \
-            bash /build/migrate/test/run.sh "$@"
+            ${corpus:+MIGRATE_CORPUS=$build/shared/corpus} \
+            bash "$build/migrate/test/run.sh" "$@"
     }
     if [ $# -gt 0 ]; then
         suite "$@"
