@@ -56,4 +56,10 @@
 	((xlrec).node = (rel)->rd_node)
 #endif
 
+/*
+ * Virtual generated columns (pg_attribute.attgenerated 'v') are new in 18,
+ * and its default kind; before 18 no column has that value.
+ */
+#define MIGRATE_ATTRIBUTE_GENERATED_VIRTUAL 'v'
+
 #endif							/* MIGRATE_COMPAT_H */

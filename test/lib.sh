@@ -3,7 +3,8 @@
 # (it installs packages) or as any user once the packages are there.
 #
 # Settings (environment):
-#   PG_CONFIG        pg_config of the server to build for (default: the
+#   PG_CONFIG        pg_config of the server to build for and test on,
+#                    used as it is (default: the
 #                    one of PG_MAJOR from Debian's packages)
 #   PG_MAJOR         server major version (default 15)
 #   MIGRATE_TEST_USER  unprivileged OS user that runs the clusters
@@ -17,7 +18,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Install what building and testing need, unless it is already there.
 ensure_packages() {
-    local pkgs="make gcc libc6-dev postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl rsync"
+    local pkgs="make gcc libc6-dev libipc-run-perl rsync"
+    # a server given by PG_CONFIG is used as it is
+    [ -n "${PG_CONFIG:-}" ] || pkgs="$pkgs postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR"
     local missing=""
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

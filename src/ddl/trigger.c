@@ -385,11 +385,13 @@ about_migrate(Node *parsetree)
  * True if DDL history leaves this event alone: nothing recorded, nothing
  * refused.  REFRESH MATERIALIZED VIEW fires event triggers, but it
  * changes data, not the schema: applications run it on a schedule.
+ * REINDEX, which fires them from 17 on, is routine maintenance too.
  */
 static bool
 history_off(Node *parsetree, Oid *seqid)
 {
-	return IsA(parsetree, RefreshMatViewStmt) || !log_writable(seqid) ||
+	return IsA(parsetree, RefreshMatViewStmt) || IsA(parsetree, ReindexStmt) ||
+		!log_writable(seqid) ||
 		restoring() || creating_migrate() || about_migrate(parsetree);
 }
 

@@ -193,7 +193,9 @@ static List *
 revert_plan(List *plan)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	List	   *results = NIL;
+
+	/* volatile: assigned inside PG_TRY() and read after it */
+	List	   *volatile results = NIL;
 	ListCell   *lc;
 
 	PG_TRY();

@@ -120,7 +120,10 @@ static const char *const columns_sql =
 "              WHERE i.inhrelid = a.attrelid"
 "              ORDER BY i.inhseqno LIMIT 1)"
 "       END,"
-"       " SCHEMA_OPTIONS_SQL("''", "a.attoptions")
+"       " SCHEMA_OPTIONS_SQL("''", "a.attoptions") ","
+"       nn.conname, nn.conislocal, nn.connoinherit, nn.convalidated,"
+"       CASE WHEN nn.oid IS NOT NULL THEN pg_get_constraintdef(nn.oid) END,"
+"       nn.oid"
 "  FROM pg_catalog.pg_attribute a"
 "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 "  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
@@ -128,6 +131,9 @@ static const char *const columns_sql =
 "  LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
 "  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid"
 "                                   AND d.adnum = a.attnum"
+"  LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid"
+"                                       AND nn.contype = 'n'"
+"                                       AND nn.conkey[1] = a.attnum"
 "  LEFT JOIN LATERAL ("
 "       SELECT q.*, qn.nspname, qc.relname"
 "         FROM pg_catalog.pg_depend qd"
@@ -355,7 +361,33 @@ append_column_settings(TableInfo *ti, uint64 row, const char *column,
 	{
 		char	   *inhdefault = migrate_schema_text(row, 25);
 
-		if (migrate_schema_bool(row, 5) && !migrate_schema_bool(row, 24))
+		if (migrate_schema_text(row, 27) != NULL)
+		{
+			char	   *defname = psprintf("%s_%s_not_null",
+										   strrchr(ti->qualified, '.') + 1, column);
+			bool		plain = migrate_schema_bool(row, 30) &&
+				!migrate_schema_bool(row, 29) &&
+				strcmp(migrate_schema_text(row, 27), defname) == 0;
+
+			/*
+			 * 18: the column's NOT NULL constraint, if it is its own; as
+			 * before 18 where it has the name PostgreSQL would choose
+			 */
+			if (migrate_schema_bool(row, 28) && !migrate_schema_bool(row, 24) && plain)
+				appendStringInfo(&ti->after,
+								 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n",
+								 ti->qualified, column);
+			else if (migrate_schema_bool(row, 28) && !migrate_schema_bool(row, 24))
+				appendStringInfo(&ti->after, "ALTER TABLE %s ADD CONSTRAINT %s %s;\n",
+								 ti->qualified,
+								 quote_identifier(migrate_schema_text(row, 27)),
+								 migrate_schema_text(row, 31));
+			else if (migrate_schema_bool(row, 28))
+				appendStringInfo(&ti->after,
+								 "ALTER TABLE ONLY %s ALTER COLUMN %s SET NOT NULL;\n",
+								 ti->qualified, column);
+		}
+		else if (migrate_schema_bool(row, 5) && !migrate_schema_bool(row, 24))
 			appendStringInfo(&ti->after,
 							 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n",
 							 ti->qualified, column);
@@ -413,6 +445,7 @@ collect_columns(SchemaDump *dump)
 		char	   *defexpr = migrate_schema_text(row, 8);
 		char	   *compression = migrate_schema_text(row, 13);
 		bool		local = migrate_schema_bool(row, 10);
+		char	   *nnname = migrate_schema_text(row, 27);
 		StringInfoData def;
 
 		if (item < 0)
@@ -420,6 +453,7 @@ collect_columns(SchemaDump *dump)
 		it = dump->items[item];
 		migrate_schema_own(dump, AttrDefaultRelationId, migrate_schema_oid(row, 9), item);
 		migrate_schema_own(dump, RelationRelationId, migrate_schema_oid(row, 14), item);
+		migrate_schema_own(dump, ConstraintRelationId, migrate_schema_oid(row, 32), item);
 		append_column_settings(ti, row, column, local);
 		if (!local)
 			continue;
@@ -432,12 +466,38 @@ collect_columns(SchemaDump *dump)
 		if (collation)
 			appendStringInfo(&def, " COLLATE %s", collation);
 		if (generated != '\0')
-			appendStringInfo(&def, " GENERATED ALWAYS AS (%s) STORED", defexpr);
+			appendStringInfo(&def, " GENERATED ALWAYS AS (%s) %s", defexpr,
+							 generated == MIGRATE_ATTRIBUTE_GENERATED_VIRTUAL ?
+							 "VIRTUAL" : "STORED");
 		else if (migrate_schema_char(row, 6) != '\0')
 			append_identity(&def, row, it->sortname, it->sortnsp, attname);
 		else if (defexpr)
 			appendStringInfo(&def, " DEFAULT %s", defexpr);
-		if (migrate_schema_bool(row, 5))
+		if (nnname != NULL)
+		{
+			/*
+			 * 18 catalogs NOT NULL as a constraint with a name, NO INHERIT
+			 * and NOT VALID: a valid one of the table's own is written in
+			 * the column (named where the name is not the one PostgreSQL
+			 * would choose), a NOT VALID one is added after CREATE TABLE,
+			 * an inherited one comes with the parent.
+			 */
+			if (migrate_schema_bool(row, 28) && migrate_schema_bool(row, 30))
+			{
+				char	   *defname = psprintf("%s_%s_not_null", it->sortname, attname);
+
+				if (strcmp(nnname, defname) != 0)
+					appendStringInfo(&def, " CONSTRAINT %s", quote_identifier(nnname));
+				appendStringInfoString(&def, " NOT NULL");
+				if (migrate_schema_bool(row, 29))
+					appendStringInfoString(&def, " NO INHERIT");
+			}
+			else if (migrate_schema_bool(row, 28))
+				appendStringInfo(&ti->after, "ALTER TABLE %s ADD CONSTRAINT %s %s;\n",
+								 ti->qualified, quote_identifier(nnname),
+								 migrate_schema_text(row, 31));
+		}
+		else if (migrate_schema_bool(row, 5))
 			appendStringInfoString(&def, " NOT NULL");
 		add_element(ti, def.data);
 	}

@@ -88,7 +88,9 @@ static const char *const domains_sql =
 "         WHERE k.contypid = t.oid AND k.contype = 'c'"
 "           AND NOT k.convalidated),"
 "       ARRAY(SELECT k.oid FROM pg_catalog.pg_constraint k"
-"              WHERE k.contypid = t.oid)"
+"              WHERE k.contypid = t.oid),"
+"       (SELECT k.conname FROM pg_catalog.pg_constraint k"
+"         WHERE k.contypid = t.oid AND k.contype = 'n')"
 "  FROM pg_catalog.pg_type t"
 "  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
 "  JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype"
@@ -218,6 +220,7 @@ collect_domains(SchemaDump *dump)
 		char	   *defexpr = migrate_schema_text(row, 7);
 		char	   *checks = migrate_schema_text(row, 9);
 		char	   *notvalid = migrate_schema_text(row, 10);
+		char	   *nnname = migrate_schema_text(row, 12);
 		int			item = type_item(dump, nsp, name, migrate_schema_oid(row, 1),
 									 migrate_schema_oid(row, 4), "DOMAIN");
 		StringInfo	ddl = &dump->items[item]->ddl;
@@ -233,7 +236,11 @@ collect_domains(SchemaDump *dump)
 			appendStringInfo(ddl, " COLLATE %s", collation);
 		if (defexpr)
 			appendStringInfo(ddl, " DEFAULT %s", defexpr);
-		if (migrate_schema_bool(row, 8))
+		/* from 17 on, NOT NULL is a constraint with a name */
+		if (migrate_schema_bool(row, 8) && nnname &&
+			strcmp(nnname, psprintf("%s_not_null", name)) != 0)
+			appendStringInfo(ddl, " CONSTRAINT %s NOT NULL", quote_identifier(nnname));
+		else if (migrate_schema_bool(row, 8))
 			appendStringInfoString(ddl, " NOT NULL");
 		if (checks)
 			appendStringInfoString(ddl, checks);

@@ -216,6 +216,11 @@ SELECT 'type', t.oid::regtype::text,
        ROW(t.typtype, obj_description(t.oid, 'pg_type'))::text
   FROM pg_type t
  WHERE t.oid IN (SELECT objid FROM members WHERE classid = 'pg_type'::regclass)
+   -- from 17 on, a table's row type and its array are members as well:
+   -- they are the relation's, described with it
+   AND t.typrelid = 0
+   AND NOT EXISTS (SELECT FROM pg_type e
+                    WHERE e.oid = t.typelem AND e.typrelid <> 0)
 UNION ALL
 SELECT 'config dump', cfg.rel::regclass::text, cfg.cond
   FROM ext, unnest(ext.extconfig, ext.extcondition) AS cfg(rel, cond)

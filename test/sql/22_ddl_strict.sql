@@ -47,6 +47,10 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
 DROP TABLE scratch, other_fixture;
 GRANT SELECT ON scratch, other_fixture TO PUBLIC;
 \set VERBOSITY default
+-- routine maintenance is neither refused nor recorded, though from 17 on
+-- REINDEX fires event triggers
+REINDEX TABLE other_fixture;
+REINDEX TABLE scratch;
 
 -- inside a migration it runs, and is recorded with the migration; the
 -- down script of a rollback runs in the migration too
