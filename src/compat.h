@@ -57,6 +57,18 @@
 #endif
 
 /*
+ * 17 gave LockHeldByMe() an "orstronger" argument and moved a backend's
+ * local transaction id into PGPROC.vxid.
+ */
+#if PG_VERSION_NUM >= 170000
+#define migrate_lock_held_by_me(tag, mode)	LockHeldByMe((tag), (mode), false)
+#define migrate_my_lxid()	(MyProc->vxid.lxid)
+#else
+#define migrate_lock_held_by_me(tag, mode)	LockHeldByMe((tag), (mode))
+#define migrate_my_lxid()	(MyProc->lxid)
+#endif
+
+/*
  * Virtual generated columns (pg_attribute.attgenerated 'v') are new in 18,
  * and its default kind; before 18 no column has that value.
  */

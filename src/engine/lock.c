@@ -113,7 +113,7 @@ release_session_locks_at_exit(int code, Datum arg)
 	for (i = 0; i < 2; i++)
 		if (held_session[i])
 		{
-			if (LockHeldByMe(&held_session_tags[i], ExclusiveLock))
+			if (migrate_lock_held_by_me(&held_session_tags[i], ExclusiveLock))
 				LockRelease(&held_session_tags[i], ExclusiveLock, true);
 			held_session[i] = false;
 		}
@@ -286,7 +286,8 @@ migrate_lock_acquire(void)
 	 * every later update of the transaction steps over.
 	 */
 	lock_tag(&tag, MIGRATE_LOCK_SUBID);
-	if (bumped_lxid == MyProc->lxid && LockHeldByMe(&tag, ExclusiveLock))
+	if (bumped_lxid == migrate_my_lxid() &&
+		migrate_lock_held_by_me(&tag, ExclusiveLock))
 		return;
 
 	acquire(MIGRATE_LOCK_SUBID, false);
@@ -300,7 +301,7 @@ migrate_lock_acquire(void)
 			RegisterSubXactCallback(bump_subxact_callback, NULL);
 			bump_callback_registered = true;
 		}
-		bumped_lxid = MyProc->lxid;
+		bumped_lxid = migrate_my_lxid();
 		bumped_subid = GetCurrentSubTransactionId();
 	}
 	PG_CATCH();
@@ -359,7 +360,7 @@ migrate_session_lock_release(void)
 	if (!held_session[MIGRATE_LOCK_SUBID - 1])
 		return;
 	tag = held_session_tags[MIGRATE_LOCK_SUBID - 1];
-	if (LockHeldByMe(&tag, ExclusiveLock))
+	if (migrate_lock_held_by_me(&tag, ExclusiveLock))
 		LockRelease(&tag, ExclusiveLock, true);
 	note_session_lock(&tag, MIGRATE_LOCK_SUBID, false);
 }
