@@ -87,6 +87,7 @@ typedef struct MigrateExec
 	const char *name;
 	MigrateScript *script;
 	int			current;		/* statement running, or -1 */
+	const char *sql;			/* its text, as it runs */
 	int		   *failed;			/* where to note the failing statement, or
 								 * NULL */
 	const char *saved_version;

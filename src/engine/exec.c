@@ -84,6 +84,22 @@ run_error_callback(void *arg)
 	if (run->failed)
 		*run->failed = run->current;
 
+	/*
+	 * A position the parser gave is one in the statement; sent as it is,
+	 * a client shows it in the query the client sent (CALL migrate.run()
+	 * in the background worker's case).  Make it a position in the
+	 * statement, shown with it, as functions.c does for SQL functions.
+	 * Statements run through SPI come here converted already.
+	 */
+	if (run->sql && geterrposition() > 0)
+	{
+		int			pos = geterrposition();
+
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(run->sql);
+	}
+
 	st = &run->script->statements[run->current];
 	first_line = migrate_statement_first_line(run->script, run->current);
 	n = run->current + 1;
@@ -168,6 +184,7 @@ migrate_exec_statement(MigrateExec *run, int i)
 	Assert(i >= 0 && i < run->script->nstatements);
 	sql = migrate_statement_text(run->script, i);
 	run->current = i;
+	run->sql = sql;
 	report_statement(run, sql);
 	return sql;
 }
@@ -224,6 +241,7 @@ migrate_exec_script(const char *version, const char *name,
 				SPI_freetuptable(SPI_tuptable);
 			/* SPI leaves its procedure context current */
 			MemoryContextSwitchTo(oldcontext);
+			run.sql = NULL;
 			pfree(sql);
 		}
 	}

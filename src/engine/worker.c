@@ -421,6 +421,9 @@ static void
 report_worker_failure(const WorkerShared *shared, const char *version,
 					  ErrorData *error)
 {
+	char	   *reported = NULL;
+	int			sqlstate = ERRCODE_CONNECTION_FAILURE;
+
 	if (shared->state == WORKER_FAILED && error != NULL)
 	{
 		if (shared->cleanup[0])
@@ -434,23 +437,35 @@ report_worker_failure(const WorkerShared *shared, const char *version,
 		error->elevel = ERROR;
 		ThrowErrorData(error);
 	}
+
+	/*
+	 * Stopped from outside (pg_terminate_backend(), a shutdown): what it
+	 * said as it stopped is the reason, and its SQLSTATE says which.
+	 */
+	if (error != NULL && error->message)
+	{
+		reported = psprintf(_("The worker reported: %s. "), error->message);
+		sqlstate = error->sqlerrcode;
+	}
 	if (shared->up)
 		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
+				(errcode(sqlstate),
 				 errmsg("the background worker applying migration \"%s\" stopped before it finished",
 						version),
-				 errdetail_plural("It completed %d of %d statement; each completed statement is committed. The migration stays pending.",
-								  "It completed %d of %d statements; each completed statement is committed. The migration stays pending.",
+				 errdetail_plural("%sIt completed %d of %d statement; each completed statement is committed. The migration stays pending.",
+								  "%sIt completed %d of %d statements; each completed statement is committed. The migration stays pending.",
 								  shared->nstatements,
+								  reported ? reported : "",
 								  shared->statements_done, shared->nstatements),
 				 errhint("See the server log. A CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running the migration again.")));
 	ereport(ERROR,
-			(errcode(ERRCODE_CONNECTION_FAILURE),
+			(errcode(sqlstate),
 			 errmsg("the background worker reverting migration \"%s\" stopped before it finished",
 					version),
-			 errdetail_plural("It completed %d of %d statement; each completed statement is committed. The migration stays applied.",
-							  "It completed %d of %d statements; each completed statement is committed. The migration stays applied.",
+			 errdetail_plural("%sIt completed %d of %d statement; each completed statement is committed. The migration stays applied.",
+							  "%sIt completed %d of %d statements; each completed statement is committed. The migration stays applied.",
 							  shared->nstatements,
+							  reported ? reported : "",
 							  shared->statements_done, shared->nstatements),
 			 errhint("See the server log. A CREATE INDEX CONCURRENTLY it was running may have left an INVALID index (pg_index.indisvalid is false) to drop before running the migration again.")));
 }
@@ -619,6 +634,14 @@ migrate_worker_step(const char *version, bool up, int batch)
 		edata = CopyErrorData();
 		FlushErrorState();
 		HOLD_INTERRUPTS();
+
+		/*
+		 * Detach from the queue first: a worker blocked sending a message
+		 * larger than the queue's free space (its last error, say) would
+		 * never get to exit while we wait for it.  Detached, its sends
+		 * return at once.
+		 */
+		shm_mq_detach(mqh);
 		TerminateBackgroundWorker(handle);
 		(void) WaitForBackgroundWorkerShutdown(handle);
 		RESUME_INTERRUPTS();

@@ -66,5 +66,70 @@ DO $$BEGIN RAISE NOTICE 'hello from the worker'; END$$$m$, transactional => fals
 is($ret, 0, 'the migration applies');
 like($err, qr/NOTICE:  hello from the worker/, "a migration's NOTICE reaches the client");
 
+# an error with a position points into the failed statement, not into
+# the client's CALL: it comes back as an internal query with its position
+$node->safe_psql('postgres',
+	q{SELECT migrate.add('4', $m$CREATE INDEX CONCURRENTLY items_id4 ON items (id);
+SELECT id, nosuchcolumn FROM items$m$, transactional => false)});
+($ret, $out, $err) = $node->psql('postgres', 'CALL migrate.run()');
+like($err, qr/ERROR:  column "nosuchcolumn" does not exist\n/, 'the error of statement 2');
+like($err, qr/\nQUERY:  SELECT id, nosuchcolumn FROM items\n/,
+	'the failed statement is shown as the query of the error');
+unlike($err, qr/LINE 1: CALL/, 'the position is not in the CALL');
+$node->safe_psql('postgres', q{SELECT migrate.remove('4')});
+
+# wait until the worker runs pg_sleep()
+sub worker_sleeping
+{
+	$node->poll_query_until('postgres',
+		q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'migrate worker' AND wait_event = 'PgSleep'});
+}
+
+# a worker stopped by someone else: the caller says what the worker
+# said, with its SQLSTATE, rather than only that it stopped
+$node->safe_psql('postgres',
+	q{SELECT migrate.add('5', $m$CREATE INDEX CONCURRENTLY items_id5 ON items (id);
+SELECT pg_sleep(600)$m$, transactional => false)});
+my $runner = $node->background_psql('postgres', on_error_stop => 0);
+$runner->query_until(qr/started/, q{\echo started
+\set VERBOSITY verbose
+CALL migrate.run();
+});
+worker_sleeping();
+$node->safe_psql('postgres',
+	q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'migrate worker'});
+$runner->quit;
+like($runner->{stderr},
+	qr/ERROR:  57P01: the background worker applying migration "5" stopped before it finished\nDETAIL:  The worker reported: terminating background worker "migrate worker" due to administrator command\. It completed 1 of 2 statements;/,
+	"the worker's own error is in the detail, with its SQLSTATE");
+is($node->safe_psql('postgres', q{SELECT state FROM migrate.status WHERE version = '5'}),
+	'pending', 'the migration stays pending');
+$node->safe_psql('postgres', q{SELECT migrate.remove('5')});
+
+# a caller cancelled while its worker's last message is larger than the
+# queue between them does not wait forever for the worker: the context
+# of the worker's error quotes the whole 40 kB statement
+my $pad = 'x' x 40000;
+$node->safe_psql('postgres',
+	qq{SELECT migrate.add('6', \$m\$CREATE INDEX CONCURRENTLY items_id6 ON items (id);
+DO \$\$BEGIN PERFORM pg_sleep(600), '$pad'; END\$\$\$m\$, transactional => false)});
+$runner = $node->background_psql('postgres', on_error_stop => 0);
+$runner->query_until(qr/started/, q{\echo started
+SET application_name = 'runner6'; CALL migrate.run();
+});
+worker_sleeping();
+$node->safe_psql('postgres',
+	q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'runner6'});
+ok( $node->poll_query_until('postgres',
+		q{SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'runner6' AND state = 'active'}),
+	'the cancelled caller returns');
+$runner->quit;
+like($runner->{stderr}, qr/ERROR:  canceling statement due to user request/, 'as cancelled');
+is($node->safe_psql('postgres',
+		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migrate worker'}),
+	'0', 'and its worker is gone');
+is($node->safe_psql('postgres', q{SET migrate.lock_wait = off; SELECT migrate.add('7', 'SELECT 1')}),
+	'added', 'and the migrate lock is free');
+
 $node->stop;
 done_testing();
