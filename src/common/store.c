@@ -126,8 +126,15 @@ migrate_store_exec(MigrateQuery *query, Datum *values, const char *nulls,
 
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs,
-									   query->argtypes);
+		/*
+		 * A generic plan: a custom plan would copy every argument into the
+		 * plan as a constant, and an argument may be a 100 MB script.
+		 * migrate's queries are by key, where a custom plan has nothing to
+		 * win.
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs,
+											  query->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",

@@ -768,7 +768,7 @@ build_capture(Capture *cap, List *commands)
 	foreach(lc, commands)
 	{
 		int			i = foreach_current_index(lc);
-		char	   *inverse = inverse_of(script->statements[i].parsetree,
+		char	   *inverse = inverse_of(migrate_statement_parsetree(script, i),
 										 (CapturedCommand *) lfirst(lc));
 
 		if (inverse == NULL)

@@ -21,13 +21,47 @@
  */
 #include "postgres.h"
 
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 
 #include "engine/engine.h"
 
 PG_FUNCTION_INFO_V1(migrate_checksum_sql);
+
+/*
+ * Hex SHA-256 checksum of scripts "up" (of "uplen" bytes) and "down" (of
+ * "downlen" bytes, or NULL).  The scripts are hashed where they are, not
+ * copied: a migration may be large, and the generated checksum column
+ * computes this on every INSERT.
+ */
+static char *
+checksum_of(const char *up, size_t uplen, const char *down, size_t downlen)
+{
+	static const uint8 zero = 0;
+	static const uint8 one = 1;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex;
+	uint64		hexlen;
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) up, uplen) < 0 ||
+		pg_cryptohash_update(ctx, &zero, 1) < 0 ||
+		(down != NULL &&
+		 (pg_cryptohash_update(ctx, &one, 1) < 0 ||
+		  pg_cryptohash_update(ctx, (const uint8 *) down, downlen) < 0)) ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute a SHA-256 checksum: %s",
+			 pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+
+	hex = palloc(MIGRATE_CHECKSUM_LEN + 1);
+	hexlen = hex_encode((const char *) digest, sizeof(digest), hex);
+	hex[hexlen] = '\0';
+	return hex;
+}
 
 /*
  * Hex SHA-256 checksum of a migration's up and down scripts.
@@ -35,34 +69,7 @@ PG_FUNCTION_INFO_V1(migrate_checksum_sql);
 char *
 migrate_checksum(const char *up, const char *down)
 {
-	size_t		uplen = strlen(up);
-	size_t		downlen = down ? strlen(down) : 0;
-	size_t		len = uplen + 1 + (down ? 1 + downlen : 0);
-	bytea	   *buf = (bytea *) palloc(VARHDRSZ + len);
-	char	   *p = VARDATA(buf);
-	bytea	   *digest;
-	char	   *hex;
-	uint64		hexlen;
-
-	memcpy(p, up, uplen);
-	p += uplen;
-	*p++ = '\0';
-	if (down)
-	{
-		*p++ = '\1';
-		memcpy(p, down, downlen);
-	}
-	SET_VARSIZE(buf, VARHDRSZ + len);
-
-	/* sha256(bytea) is in core since PostgreSQL 11, the same everywhere */
-	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea,
-												 PointerGetDatum(buf)));
-	hex = palloc(MIGRATE_CHECKSUM_LEN + 1);
-	hexlen = hex_encode(VARDATA_ANY(digest), VARSIZE_ANY_EXHDR(digest), hex);
-	hex[hexlen] = '\0';
-
-	pfree(buf);
-	return hex;
+	return checksum_of(up, strlen(up), down, down ? strlen(down) : 0);
 }
 
 /*
@@ -71,17 +78,19 @@ migrate_checksum(const char *up, const char *down)
 Datum
 migrate_checksum_sql(PG_FUNCTION_ARGS)
 {
-	char	   *up;
-	char	   *down = NULL;
+	text	   *up;
+	text	   *down = NULL;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("up must not be NULL"),
 				 errdetail("A migration always has an up script.")));
-	up = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	up = PG_GETARG_TEXT_PP(0);
 	if (!PG_ARGISNULL(1))
-		down = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		down = PG_GETARG_TEXT_PP(1);
 
-	PG_RETURN_TEXT_P(cstring_to_text(migrate_checksum(up, down)));
+	PG_RETURN_TEXT_P(cstring_to_text(checksum_of(VARDATA_ANY(up), VARSIZE_ANY_EXHDR(up),
+												 down ? VARDATA_ANY(down) : NULL,
+												 down ? VARSIZE_ANY_EXHDR(down) : 0)));
 }

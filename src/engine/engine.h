@@ -23,6 +23,7 @@
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
+#include "tcop/cmdtag.h"
 #include "utils/timestamp.h"
 
 #include "common/common.h"
@@ -47,7 +48,7 @@ typedef struct MigrateStatement
 	int			location;		/* byte offset of its first token */
 	int			len;			/* bytes from the first token to its end */
 	int			line;			/* 1-based line of the first token */
-	Node	   *parsetree;		/* raw parse tree */
+	CommandTag	tag;			/* its command */
 	const char *top_level_only; /* command that cannot run in a transaction
 								 * block, or NULL */
 } MigrateStatement;
@@ -163,11 +164,13 @@ extern MigrateScript *migrate_parse_script(const char *version,
 										   const char *text,
 										   bool registering);
 extern char *migrate_statement_text(const MigrateScript *script, int i);
+extern Node *migrate_statement_parsetree(const MigrateScript *script, int i);
 extern char *migrate_statement_first_line(const MigrateScript *script, int i);
 extern void migrate_statement_bounds(const char *text, int textlen,
 									 int location, int len,
 									 int *start, int *end);
 extern bool migrate_script_is_blank(const char *text);
+extern const char *migrate_statement_top_level_only(Node *stmt);
 extern RangeVar *migrate_statement_relation(Node *stmt);
 
 /* in exec.c */

@@ -28,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "engine/engine.h"
 
@@ -211,14 +212,19 @@ refuse_same_natural_key(const char *version)
  * Register a migration, or check that it is registered with this text.
  * Returns "added", "updated" or "unchanged"; with "warn_replaced", new
  * text for a pending migration also raises a WARNING that names who
- * registered the old one (load() reports it in its rows instead).  The
- * caller holds the migrate lock and is connected to SPI.
+ * registered the old one (load() reports it in its rows instead).
+ * "up_text" and "down_text", when not 0, are the scripts as text datums,
+ * stored as they are rather than copied again.  The caller holds the
+ * migrate lock and is connected to SPI.
  */
-const char *
-migrate_register(const char *version, const char *up, const char *down,
-				 const char *name, bool transactional, const char *sort_as,
-				 bool warn_replaced)
+static const char *
+register_migration(const char *version, const char *up, const char *down,
+				   Datum up_text, Datum down_text,
+				   const char *name, bool transactional, const char *sort_as,
+				   bool warn_replaced)
 {
+	MemoryContext parsecxt;
+	MemoryContext oldcontext;
 	MigrateScript *upscript;
 	MigrateScript *downscript = NULL;
 	char	   *checksum;
@@ -250,6 +256,13 @@ migrate_register(const char *version, const char *up, const char *down,
 				 errdetail("Nothing was registered."),
 				 errhint("Pass the SQL that applies the migration; a migration that deliberately does nothing needs a comment that says why.")));
 
+	/*
+	 * The scripts are parsed to check them, in a context of their own, freed
+	 * before the text is stored: a large migration is not held twice.
+	 */
+	parsecxt = AllocSetContextCreate(CurrentMemoryContext, "migrate register parse",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcontext = MemoryContextSwitchTo(parsecxt);
 	upscript = migrate_parse_script(version, "up", up, true);
 	if (down)
 		downscript = migrate_parse_script(version, "down", down, true);
@@ -258,6 +271,8 @@ migrate_register(const char *version, const char *up, const char *down,
 		check_transactional(version, upscript, true);
 		check_transactional(version, downscript, false);
 	}
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextDelete(parsecxt);
 
 	checksum = migrate_checksum(up, down);
 
@@ -309,8 +324,9 @@ migrate_register(const char *version, const char *up, const char *down,
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = name ? CStringGetTextDatum(name) : (Datum) 0;
 	nulls[1] = name ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(up);
-	values[3] = down ? CStringGetTextDatum(down) : (Datum) 0;
+	values[2] = up_text ? up_text : CStringGetTextDatum(up);
+	values[3] = down == NULL ? (Datum) 0 :
+		down_text ? down_text : CStringGetTextDatum(down);
 	nulls[3] = down ? ' ' : 'n';
 	values[4] = BoolGetDatum(transactional);
 	values[5] = DirectFunctionCall1(namein,
@@ -321,6 +337,18 @@ migrate_register(const char *version, const char *up, const char *down,
 	(void) migrate_store_exec(registered ? &update_query : &insert_query,
 								values, nulls, 0);
 	return registered ? "updated" : "added";
+}
+
+/*
+ * Register a migration given as C strings: register_migration().
+ */
+const char *
+migrate_register(const char *version, const char *up, const char *down,
+				 const char *name, bool transactional, const char *sort_as,
+				 bool warn_replaced)
+{
+	return register_migration(version, up, down, (Datum) 0, (Datum) 0, name,
+							  transactional, sort_as, warn_replaced);
 }
 
 /*
@@ -347,16 +375,22 @@ migrate_register_args(FunctionCallInfo fcinfo, char **version)
 	const char *action;
 	bool		envnull;
 	Datum		environments;
+	text	   *up;
+	text	   *down;
 
 	*version = migrate_text_arg(fcinfo, 0);
 	migrate_check_version(*version, "version");
 	environments = migrate_environments_arg(fcinfo, 6, &envnull);
-	action = migrate_register(*version,
-							  migrate_text_arg(fcinfo, 1),
-							  migrate_text_arg(fcinfo, 2),
-							  migrate_text_arg(fcinfo, 3),
-							  migrate_transactional_arg(fcinfo, 4),
-							  migrate_text_arg(fcinfo, 5), true);
+	/* the scripts' text arguments are stored as they came, not copied */
+	up = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	down = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	action = register_migration(*version,
+								up ? text_to_cstring(up) : NULL,
+								down ? text_to_cstring(down) : NULL,
+								PointerGetDatum(up), PointerGetDatum(down),
+								migrate_text_arg(fcinfo, 3),
+								migrate_transactional_arg(fcinfo, 4),
+								migrate_text_arg(fcinfo, 5), true);
 	if (migrate_set_environments(*version, environments, envnull) &&
 		strcmp(action, "unchanged") == 0)
 		action = "updated";

@@ -14,7 +14,12 @@
  * meta-commands and syntax errors, transaction control (a migration runs
  * inside the caller's transaction), COPY from or to the client, and
  * commands that cannot run inside a transaction block, which make a
- * migration non-transactional.
+ * migration non-transactional (classify.c says which).
+ *
+ * A large script is parsed a chunk at a time (parse_in_chunks()), and no
+ * parse tree is kept once its statement is checked: what stays is each
+ * statement's place, line and command, a few dozen bytes, so splitting
+ * needs a few times the script's size however many statements it has.
  *
  * Parsing depends on session settings such as standard_conforming_strings,
  * as it does for any query; migrations are parsed again when they run.
@@ -26,13 +31,13 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
-#include "commands/defrem.h"
+#include "common/keywords.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -41,6 +46,12 @@
 #include "engine/engine.h"
 
 PG_FUNCTION_INFO_V1(migrate_statements);
+
+/*
+ * Scripts from twice this size up are parsed a chunk of this size at a
+ * time (parse_in_chunks()).
+ */
+#define PARSE_CHUNK_BYTES	(64 * 1024)
 
 /* How much of a statement's first line messages show. */
 #define FIRST_LINE_MAXLEN	100
@@ -383,21 +394,21 @@ errdetail_statement(const ParseContext *pc, int n, int line,
 }
 
 /*
- * Run raw_parser() over a whole script.  A parser error is raised again as
- * an error about the migration: the original SQLSTATE and message, the
- * migration and script named, and the line.  The client query is not
- * pointed at, since the position is inside the script, not in the query
- * that passed it.
+ * Run raw_parser() over the script from byte offset "base" to its end.  A
+ * parser error is raised again as an error about the migration: the
+ * original SQLSTATE and message, the migration and script named, and the
+ * line.  The client query is not pointed at, since the position is inside
+ * the script, not in the query that passed it.
  */
 static List *
-parse_or_explain(const ParseContext *pc)
+parse_or_explain(const ParseContext *pc, int base)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	List	   *parsetrees = NIL;
 
 	PG_TRY();
 	{
-		parsetrees = raw_parser(pc->text, RAW_PARSE_DEFAULT);
+		parsetrees = raw_parser(pc->text + base, RAW_PARSE_DEFAULT);
 	}
 	PG_CATCH();
 	{
@@ -412,8 +423,8 @@ parse_or_explain(const ParseContext *pc)
 		edata = CopyErrorData();
 		FlushErrorState();
 
-		offset = edata->cursorpos > 0 ?
-			charpos_to_offset(pc->text, edata->cursorpos) : 0;
+		offset = base + (edata->cursorpos > 0 ?
+						 charpos_to_offset(pc->text + base, edata->cursorpos) : 0);
 		line = 1 + count_newlines(pc->text, 0, offset);
 		construct = psql_construct_at(pc->text, offset, &is_variable);
 		at_end = line_is_end(pc->text, offset);
@@ -438,202 +449,29 @@ parse_or_explain(const ParseContext *pc)
 }
 
 /*
- * Find a DefElem option by name in a list of DefElem.
+ * raw_parser() over bytes "start" to "end" of the script, which end with a
+ * semicolon; NIL and no error if they do not parse.
  */
-static DefElem *
-find_option(List *options, const char *name)
+static List *
+try_parse(const ParseContext *pc, int start, int end)
 {
-	ListCell   *lc;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	char	   *chunk = pnstrdup(pc->text + start, end - start);
+	List	   *parsetrees = NIL;
 
-	foreach(lc, options)
+	PG_TRY();
 	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, name) == 0)
-			return def;
+		parsetrees = raw_parser(chunk, RAW_PARSE_DEFAULT);
 	}
-	return NULL;
-}
-
-/*
- * A boolean option's value, or "dflt" when it is absent.
- */
-static bool
-bool_option(List *options, const char *name, bool dflt)
-{
-	DefElem    *def = find_option(options, name);
-
-	return def ? defGetBoolean(def) : dflt;
-}
-
-/*
- * If a raw statement cannot run inside a transaction block (the server
- * calls PreventInTransactionBlock() for it), return the command's name.
- * Only the parse tree is looked at: commands whose restriction depends on
- * the catalogs (REINDEX or CLUSTER of a partitioned table) are found when
- * they run.
- */
-static const char *
-top_level_only_command(Node *stmt)
-{
-	switch (nodeTag(stmt))
+	PG_CATCH();
 	{
-		case T_IndexStmt:
-			if (((IndexStmt *) stmt)->concurrent)
-				return "CREATE INDEX CONCURRENTLY";
-			break;
-		case T_DropStmt:
-			if (((DropStmt *) stmt)->removeType == OBJECT_INDEX &&
-				((DropStmt *) stmt)->concurrent)
-				return "DROP INDEX CONCURRENTLY";
-			break;
-		case T_ReindexStmt:
-			{
-				ReindexStmt *rs = (ReindexStmt *) stmt;
-
-				if (rs->kind == REINDEX_OBJECT_SCHEMA)
-					return "REINDEX SCHEMA";
-				if (rs->kind == REINDEX_OBJECT_SYSTEM)
-					return "REINDEX SYSTEM";
-				if (rs->kind == REINDEX_OBJECT_DATABASE)
-					return "REINDEX DATABASE";
-				if (bool_option(rs->params, "concurrently", false))
-					return "REINDEX CONCURRENTLY";
-			}
-			break;
-		case T_VacuumStmt:
-			if (((VacuumStmt *) stmt)->is_vacuumcmd)
-				return "VACUUM";
-			break;
-		case T_ClusterStmt:
-			if (((ClusterStmt *) stmt)->relation == NULL)
-				return "CLUSTER";
-			break;
-		case T_AlterSystemStmt:
-			return "ALTER SYSTEM";
-		case T_CreatedbStmt:
-			return "CREATE DATABASE";
-		case T_DropdbStmt:
-			return "DROP DATABASE";
-		case T_AlterDatabaseStmt:
-			if (find_option(((AlterDatabaseStmt *) stmt)->options, "tablespace"))
-				return "ALTER DATABASE SET TABLESPACE";
-			break;
-		case T_CreateTableSpaceStmt:
-			return "CREATE TABLESPACE";
-		case T_DropTableSpaceStmt:
-			return "DROP TABLESPACE";
-		case T_CreateSubscriptionStmt:
-			{
-				List	   *options = ((CreateSubscriptionStmt *) stmt)->options;
-
-				if (bool_option(options, "connect", true) &&
-					bool_option(options, "create_slot", true))
-					return "CREATE SUBSCRIPTION ... WITH (create_slot = true)";
-			}
-			break;
-		case T_AlterSubscriptionStmt:
-			{
-				AlterSubscriptionStmt *as = (AlterSubscriptionStmt *) stmt;
-
-				if (as->kind == ALTER_SUBSCRIPTION_REFRESH)
-					return "ALTER SUBSCRIPTION ... REFRESH";
-				if ((as->kind == ALTER_SUBSCRIPTION_SET_PUBLICATION ||
-					 as->kind == ALTER_SUBSCRIPTION_ADD_PUBLICATION ||
-					 as->kind == ALTER_SUBSCRIPTION_DROP_PUBLICATION) &&
-					bool_option(as->options, "refresh", true))
-					return "ALTER SUBSCRIPTION with refresh";
-			}
-			break;
-		case T_DropSubscriptionStmt:
-			return "DROP SUBSCRIPTION";
-		case T_DiscardStmt:
-			if (((DiscardStmt *) stmt)->target == DISCARD_ALL)
-				return "DISCARD ALL";
-			break;
-		case T_AlterTableStmt:
-			{
-				ListCell   *lc;
-
-				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
-				{
-					AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
-
-					if (cmd->subtype == AT_DetachPartition &&
-						((PartitionCmd *) cmd->def)->concurrent)
-						return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
-				}
-			}
-			break;
-		default:
-			break;
+		MemoryContextSwitchTo(oldcontext);
+		FlushErrorState();
+		parsetrees = NIL;
 	}
-	return NULL;
-}
+	PG_END_TRY();
 
-/*
- * The relation a statement works on, for the commands whose target is a
- * relation named in the statement (most DDL and DML), or NULL.  It is
- * what a lock timeout of the statement most likely waited for.
- */
-RangeVar *
-migrate_statement_relation(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_AlterTableStmt:
-			return ((AlterTableStmt *) stmt)->relation;
-		case T_IndexStmt:
-			return ((IndexStmt *) stmt)->relation;
-		case T_CreateTrigStmt:
-			return ((CreateTrigStmt *) stmt)->relation;
-		case T_RenameStmt:
-			return ((RenameStmt *) stmt)->relation;
-		case T_RuleStmt:
-			return ((RuleStmt *) stmt)->relation;
-		case T_CreatePolicyStmt:
-			return ((CreatePolicyStmt *) stmt)->table;
-		case T_AlterPolicyStmt:
-			return ((AlterPolicyStmt *) stmt)->table;
-		case T_AlterObjectSchemaStmt:
-			return ((AlterObjectSchemaStmt *) stmt)->relation;
-		case T_RefreshMatViewStmt:
-			return ((RefreshMatViewStmt *) stmt)->relation;
-		case T_ClusterStmt:
-			return ((ClusterStmt *) stmt)->relation;
-		case T_ReindexStmt:
-			return ((ReindexStmt *) stmt)->relation;
-		case T_InsertStmt:
-			return ((InsertStmt *) stmt)->relation;
-		case T_UpdateStmt:
-			return ((UpdateStmt *) stmt)->relation;
-		case T_DeleteStmt:
-			return ((DeleteStmt *) stmt)->relation;
-		case T_TruncateStmt:
-			return linitial_node(RangeVar, ((TruncateStmt *) stmt)->relations);
-		case T_LockStmt:
-			return linitial_node(RangeVar, ((LockStmt *) stmt)->relations);
-		case T_VacuumStmt:
-			{
-				List	   *rels = ((VacuumStmt *) stmt)->rels;
-
-				return rels ? linitial_node(VacuumRelation, rels)->relation : NULL;
-			}
-		case T_DropStmt:
-			{
-				DropStmt   *ds = (DropStmt *) stmt;
-
-				if (ds->objects &&
-					(ds->removeType == OBJECT_TABLE || ds->removeType == OBJECT_INDEX ||
-					 ds->removeType == OBJECT_VIEW || ds->removeType == OBJECT_MATVIEW ||
-					 ds->removeType == OBJECT_SEQUENCE ||
-					 ds->removeType == OBJECT_FOREIGN_TABLE))
-					return makeRangeVarFromNameList(linitial(ds->objects));
-				return NULL;
-			}
-		default:
-			return NULL;
-	}
+	return parsetrees;
 }
 
 /*
@@ -641,10 +479,8 @@ migrate_statement_relation(Node *stmt)
  */
 static void
 check_statement_allowed(const ParseContext *pc, const MigrateStatement *st,
-						int n)
+						Node *stmt, int n)
 {
-	Node	   *stmt = st->parsetree;
-
 	if (IsA(stmt, TransactionStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
@@ -664,25 +500,202 @@ check_statement_allowed(const ParseContext *pc, const MigrateStatement *st,
 }
 
 /*
+ * A script being split: where its statements go, and where the line count
+ * has got to.
+ */
+typedef struct ScriptBuilder
+{
+	const ParseContext *pc;
+	MigrateScript *script;
+	MemoryContext cxt;			/* where the script lives */
+	int			textlen;
+	int			allocated;		/* room in script->statements */
+	int			line;			/* line of byte offset "lineoffset" */
+	int			lineoffset;
+} ScriptBuilder;
+
+/*
+ * Add the statements of one parse of bytes "base" to "end" of the script
+ * (its raw parse trees, which live in a shorter-lived context than the
+ * script), checking each.
+ */
+static void
+add_statements(ScriptBuilder *b, List *parsetrees, int base, int end)
+{
+	MigrateScript *script = b->script;
+	const char *text = b->pc->text;
+	ListCell   *lc;
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		MigrateStatement *st;
+		int			location = base + raw->stmt_location;
+		int			start;
+		int			stop;
+
+		if (script->nstatements >= b->allocated)
+		{
+			b->allocated = Max(16, b->allocated * 2);
+			script->statements = script->statements ?
+				repalloc(script->statements, sizeof(MigrateStatement) * b->allocated) :
+				MemoryContextAlloc(b->cxt, sizeof(MigrateStatement) * b->allocated);
+		}
+		st = &script->statements[script->nstatements];
+
+		/* a length of 0 means "to the end of what was parsed" */
+		migrate_statement_bounds(text, end, location,
+								 raw->stmt_len > 0 ? raw->stmt_len : end - location,
+								 &start, &stop);
+
+		/* lines are counted incrementally: statements come in order */
+		b->line += count_newlines(text, b->lineoffset, start);
+		b->lineoffset = start;
+
+		Assert(start >= 0 && stop >= start && stop <= b->textlen);
+		st->location = start;
+		st->len = stop - start;
+		st->line = b->line;
+		st->tag = CreateCommandTag(raw->stmt);
+		st->top_level_only = migrate_statement_top_level_only(raw->stmt);
+
+		check_statement_allowed(b->pc, st, raw->stmt, script->nstatements + 1);
+
+		if (st->top_level_only && script->first_top_level < 0)
+			script->first_top_level = script->nstatements;
+		script->nstatements++;
+	}
+}
+
+/*
+ * Parse the script a chunk of about PARSE_CHUNK_BYTES at a time, so that
+ * the parse trees of one chunk at a time are in memory, not those of the
+ * whole script: they take about 20 times the text they come from, and a
+ * script may be a data migration of 100 MB.
+ *
+ * The core scanner finds where a chunk can end: a semicolon outside
+ * parentheses and outside a BEGIN ATOMIC body (counted as psql does, with
+ * the CASE ... END inside it).  raw_parser() then parses the chunk.  If it
+ * does not parse (a split the scanner could not see, or an error in the
+ * script) the chunk is extended to twice its size and tried again, and
+ * what is left at the end is parsed with its errors explained; so the
+ * statements and errors are those of raw_parser() over the whole script.
+ * The scanner's warnings are off: raw_parser() gives them, once.
+ */
+static void
+parse_in_chunks(ScriptBuilder *b)
+{
+	const ParseContext *pc = b->pc;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	MemoryContext scancxt;
+	MemoryContext tokencxt;
+	MemoryContext chunkcxt;
+	core_yy_extra_type yyextra;
+	core_yyscan_t scanner;
+	int			begin_token = ScanKeywordTokens[ScanKeywordLookup("begin", &ScanKeywords)];
+	int			atomic_token = ScanKeywordTokens[ScanKeywordLookup("atomic", &ScanKeywords)];
+	int			case_token = ScanKeywordTokens[ScanKeywordLookup("case", &ScanKeywords)];
+	int			end_token = ScanKeywordTokens[ScanKeywordLookup("end", &ScanKeywords)];
+	int			chunk_start = 0;
+	int			want = PARSE_CHUNK_BYTES;
+	int			parens = 0;
+	int			atomic = 0;
+	int			previous = 0;
+	volatile bool scanned = false;
+
+	scancxt = AllocSetContextCreate(CurrentMemoryContext, "migrate script scan",
+									ALLOCSET_DEFAULT_SIZES);
+	tokencxt = AllocSetContextCreate(scancxt, "migrate script tokens",
+									 ALLOCSET_DEFAULT_SIZES);
+	chunkcxt = AllocSetContextCreate(scancxt, "migrate script chunk",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	MemoryContextSwitchTo(scancxt);
+	scanner = scanner_init(pc->text, &yyextra, &ScanKeywords, ScanKeywordTokens);
+	yyextra.escape_string_warning = false;
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			core_YYSTYPE lval;
+			YYLTYPE		lloc;
+			int			token;
+
+			/* the values of tokens (identifiers, literals) go in tokencxt */
+			MemoryContextSwitchTo(tokencxt);
+			token = core_yylex(&lval, &lloc, scanner);
+			MemoryContextSwitchTo(scancxt);
+			if (token == 0)
+				break;
+
+			if (token == '(')
+				parens++;
+			else if (token == ')' && parens > 0)
+				parens--;
+			else if (token == atomic_token && previous == begin_token)
+				atomic++;
+			else if (token == case_token && atomic > 0)
+				atomic++;
+			else if (token == end_token && atomic > 0)
+				atomic--;
+			else if (token == ';' && parens == 0 && atomic == 0 &&
+					 lloc + 1 - chunk_start >= want)
+			{
+				List	   *parsetrees;
+
+				MemoryContextSwitchTo(chunkcxt);
+				parsetrees = try_parse(pc, chunk_start, lloc + 1);
+				if (parsetrees != NIL)
+				{
+					add_statements(b, parsetrees, chunk_start, lloc + 1);
+					chunk_start = lloc + 1;
+					want = PARSE_CHUNK_BYTES;
+				}
+				else
+					want = 2 * (lloc + 1 - chunk_start);
+				MemoryContextSwitchTo(scancxt);
+				MemoryContextReset(chunkcxt);
+				MemoryContextReset(tokencxt);
+			}
+			previous = token;
+		}
+		scanned = true;
+	}
+	PG_CATCH();
+	{
+		/* a scanner error: the parse of the rest below raises it, explained */
+		MemoryContextSwitchTo(scancxt);
+		FlushErrorState();
+	}
+	PG_END_TRY();
+
+	MemoryContextSwitchTo(chunkcxt);
+	add_statements(b, parse_or_explain(pc, chunk_start), chunk_start, b->textlen);
+	/* parse_or_explain() raised the scanner's error if there was one */
+	Assert(scanned);
+	(void) scanned;
+
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextDelete(scancxt);
+}
+
+/*
  * Split and check a migration script.  Raises an error naming the
  * migration ("version" may be NULL for a script of no migration; for a
  * seed, "direction" is MIGRATE_SEED_SCRIPT and "version" the seed's name),
  * the script and the line for anything that can never run; "registering"
- * says the error stops a registration.  The result and its parse trees live
- * in the current memory context.
+ * says the error stops a registration.  The result lives in the current
+ * memory context; no parse tree is kept (migrate_statement_parsetree()
+ * parses one statement again).
  */
 MigrateScript *
 migrate_parse_script(const char *version, const char *direction,
 					 const char *text, bool registering)
 {
 	ParseContext pc;
+	ScriptBuilder b;
 	MigrateScript *script;
-	List	   *parsetrees;
-	ListCell   *lc;
-	int			textlen = strlen(text);
-	int			line = 1;
-	int			lineoffset = 0;
-	int			n = 0;
 
 	if (version == NULL)
 		pc.kind = SCRIPT_PLAIN;
@@ -699,47 +712,55 @@ migrate_parse_script(const char *version, const char *direction,
 	pc.registering = registering;
 	pc.text = text;
 
-	parsetrees = parse_or_explain(&pc);
-
 	script = palloc0(sizeof(MigrateScript));
 	script->version = version;
 	script->direction = direction;
 	script->text = text;
 	script->first_top_level = -1;
-	script->statements = palloc0(sizeof(MigrateStatement) *
-								 Max(list_length(parsetrees), 1));
 
-	foreach(lc, parsetrees)
+	b.pc = &pc;
+	b.script = script;
+	b.cxt = CurrentMemoryContext;
+	b.textlen = strlen(text);
+	b.allocated = 0;
+	b.line = 1;
+	b.lineoffset = 0;
+
+	if (b.textlen < 2 * PARSE_CHUNK_BYTES)
 	{
-		RawStmt    *raw = lfirst_node(RawStmt, lc);
-		MigrateStatement *st = &script->statements[n];
-		int			start;
-		int			end;
+		MemoryContext parsecxt = AllocSetContextCreate(CurrentMemoryContext,
+													   "migrate script parse",
+													   ALLOCSET_DEFAULT_SIZES);
+		MemoryContext oldcontext = MemoryContextSwitchTo(parsecxt);
 
-		migrate_statement_bounds(text, textlen, raw->stmt_location,
-								 raw->stmt_len, &start, &end);
-
-		/* lines are counted incrementally: statements come in order */
-		line += count_newlines(text, lineoffset, start);
-		lineoffset = start;
-
-		Assert(n < list_length(parsetrees));
-		Assert(start >= 0 && end >= start && end <= textlen);
-		st->location = start;
-		st->len = end - start;
-		st->line = line;
-		st->parsetree = raw->stmt;
-		st->top_level_only = top_level_only_command(raw->stmt);
-
-		check_statement_allowed(&pc, st, n + 1);
-
-		if (st->top_level_only && script->first_top_level < 0)
-			script->first_top_level = n;
-		n++;
+		add_statements(&b, parse_or_explain(&pc, 0), 0, b.textlen);
+		MemoryContextSwitchTo(oldcontext);
+		MemoryContextDelete(parsecxt);
 	}
-	script->nstatements = n;
+	else
+		parse_in_chunks(&b);
+
+	if (script->statements == NULL)
+		script->statements = palloc0(sizeof(MigrateStatement));
 
 	return script;
+}
+
+/*
+ * The raw parse tree of statement "i", parsed again from its text, in the
+ * current memory context.
+ */
+Node *
+migrate_statement_parsetree(const MigrateScript *script, int i)
+{
+	List	   *parsetrees;
+
+	Assert(i >= 0 && i < script->nstatements);
+	parsetrees = raw_parser(migrate_statement_text(script, i), RAW_PARSE_DEFAULT);
+	if (list_length(parsetrees) != 1)
+		elog(ERROR, "statement %d of the script parsed into %d statements",
+			 i + 1, list_length(parsetrees));
+	return linitial_node(RawStmt, parsetrees)->stmt;
 }
 
 /*
@@ -800,6 +821,7 @@ migrate_statements(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore;
 	MigrateScript *script;
+	MemoryContext rowcxt;
 	int			i;
 
 	if (PG_ARGISNULL(0))
@@ -812,19 +834,28 @@ migrate_statements(PG_FUNCTION_ARGS)
 	script = migrate_parse_script(NULL, NULL,
 								  text_to_cstring(PG_GETARG_TEXT_PP(0)),
 								  false);
+	/* a row's values are copied into the tuplestore: free them per row */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate statements row",
+								   ALLOCSET_SMALL_SIZES);
 	for (i = 0; i < script->nstatements; i++)
 	{
 		MigrateStatement *st = &script->statements[i];
+		MemoryContext oldcontext = MemoryContextSwitchTo(rowcxt);
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
+		const char *command = GetCommandTagName(st->tag);
 
 		values[0] = Int32GetDatum(i + 1);
 		values[1] = Int32GetDatum(st->line);
-		values[2] = CStringGetTextDatum(GetCommandTagName(CreateCommandTag(st->parsetree)));
+		values[2] = CStringGetTextDatum(command);
 		values[3] = BoolGetDatum(st->top_level_only != NULL);
-		values[4] = CStringGetTextDatum(migrate_statement_text(script, i));
+		values[4] = PointerGetDatum(cstring_to_text_with_len(script->text + st->location,
+															 st->len));
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		MemoryContextSwitchTo(oldcontext);
+		MemoryContextReset(rowcxt);
 	}
+	MemoryContextDelete(rowcxt);
 
 	return (Datum) 0;
 }

@@ -370,7 +370,7 @@ describe_lock_wait(const MigrateStep *step, int failed, LockWait *w)
 	if (failed >= script->nstatements)
 		return;
 	w->statement = failed + 1;
-	rv = migrate_statement_relation(script->statements[failed].parsetree);
+	rv = migrate_statement_relation(migrate_statement_parsetree(script, failed));
 	relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 	if (!OidIsValid(relid))
 		return;

@@ -244,7 +244,7 @@ report_invalid_indexes(WorkerShared *shared, MigrateScript *script,
 	PushActiveSnapshot(GetTransactionSnapshot());
 	PG_TRY();
 	{
-		Oid			relid = concurrent_index_table(script->statements[failed].parsetree);
+		Oid			relid = concurrent_index_table(migrate_statement_parsetree(script, failed));
 
 		if (OidIsValid(relid))
 		{

@@ -85,3 +85,40 @@ SELECT * FROM migrate.statements(NULL);
 
 -- multibyte text before an error still gives the right line
 SELECT * FROM migrate.statements(E'SELECT \'ünïcödé\';\nSELECT \'日本\';\nSELECT FROM FROM;');
+
+-- Large scripts (from 128 kB) are parsed 64 kB at a time, so that the
+-- parse trees of a whole data migration are never in memory at once.
+-- The statements and the errors are those of one parse of the whole:
+-- 20,000 statements, rebuilt exactly from what statements() returns
+CREATE TEMP TABLE big AS
+  SELECT string_agg(format('INSERT INTO t VALUES (%s, ''row %s; with a semicolon'');', g, g), E'\n') AS script
+    FROM generate_series(1, 20000) g;
+SELECT count(*), max(line), max(statement),
+       string_agg(sql || ';', E'\n' ORDER BY statement) = (SELECT script FROM big) AS same_text
+  FROM migrate.statements((SELECT script FROM big));
+-- a BEGIN ATOMIC body (with CASE ... END inside) and a rule with a list of
+-- actions in parentheses, each longer than a chunk, are one statement
+-- each, wherever the chunks fall
+CREATE TEMP TABLE parts AS SELECT
+  (SELECT string_agg(format('SELECT %s;', g), E'\n') FROM generate_series(1, 9000) g) AS head,
+  'CREATE FUNCTION f() RETURNS int LANGUAGE sql' || E'\nBEGIN ATOMIC\n' ||
+  (SELECT string_agg(format('  SELECT CASE WHEN %s > 0 THEN 1 ELSE 0 END;', g), E'\n') FROM generate_series(1, 4000) g) ||
+  E'\nEND;' AS atomic,
+  E'CREATE RULE r AS ON INSERT TO t DO ALSO (\n' ||
+  (SELECT string_agg(format('  INSERT INTO u VALUES (%s);', g), E'\n') FROM generate_series(1, 4000) g) ||
+  E'\n);' AS rule;
+SELECT statement, line, command, length(sql)
+  FROM migrate.statements((SELECT head || E'\n' || atomic || E'\n' || head || E'\n' || rule || E'\n' || head FROM parts))
+ WHERE command <> 'SELECT';
+-- errors deep in a large script name the same line as in a small one:
+-- a syntax error, an unterminated quote, a psql meta-command
+SELECT * FROM migrate.statements((SELECT script || E'\nSELEC 1;\n' || script FROM big));
+SELECT * FROM migrate.statements((SELECT script || E'\nSELECT $x$ never closed;\nSELECT 1;' FROM big));
+SELECT * FROM migrate.statements((SELECT script || E'\n\\i other.sql\n' || script FROM big));
+-- and the parser's warnings come once, as from one parse
+SET standard_conforming_strings = off;
+SET escape_string_warning = on;
+SELECT count(*) FROM migrate.statements((SELECT script || E'\nSELECT \'a\\\\b\';\n' || script FROM big));
+RESET standard_conforming_strings;
+RESET escape_string_warning;
+DROP TABLE big, parts;
