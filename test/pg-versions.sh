@@ -2,9 +2,15 @@
 # test/pg-versions.sh: run the whole suite on a PostgreSQL major that
 # bookworm does not ship, in a Debian chroot that has it as binaries:
 #
-#   17  trixie   (gcc 14)
-#   18  sid      (sid's Release file is often past its Valid-Until on
-#                 mirrors, so that check is off for this chroot only)
+#   17  trixie   (gcc 14; also built with gcc 12, and PostgreSQL 15
+#                 with gcc 14)
+#   18  sid      (gcc 16; also built with gcc 12 and gcc 14.  sid's
+#                 Release file is often past its Valid-Until on mirrors,
+#                 so that check is off for this chroot only)
+#
+# "test" first builds with the other compilers (warnings as errors when
+# PG_CFLAGS says so, as .ci/run does), then runs pg_regress, the
+# isolation specs and the TAP tests, each reported on its own.
 #
 #   test/pg-versions.sh provision MAJOR        make the chroot (cached)
 #   test/pg-versions.sh test MAJOR [ARGS...]   provision, then run
@@ -40,9 +46,24 @@ suite_of() {
 }
 
 # What the suite needs inside the chroot (test/lib.sh ensure_packages
-# finds them installed and installs nothing).
+# finds them installed and installs nothing), with the extensions the
+# coexistence test (test/t/014_coexist.pl) runs with.  The suites move
+# (sid every day), so versions are not pinned here: the log of each run
+# lists what was installed.
 packages_of() {
-    echo "postgresql-$1 postgresql-server-dev-$1 make gcc libc6-dev libipc-run-perl rsync passwd"
+    echo "postgresql-$1 postgresql-server-dev-$1 make gcc libc6-dev libipc-run-perl rsync passwd" \
+        "postgresql-$1-pgaudit postgresql-$1-partman postgresql-$1-postgis-3 postgresql-$1-postgis-3-scripts" \
+        "$(compilers_of "$1")"
+}
+
+# The compilers besides the suite's own gcc that the build must pass
+# with warnings as errors: gcc 12 (bookworm's) and gcc 14 (trixie's),
+# whatever the suite's default is (sid's is newer).
+compilers_of() {
+    case $1 in
+        17) echo gcc-12 ;;
+        18) echo gcc-12 gcc-14 ;;
+    esac
 }
 
 provision() {
@@ -126,6 +147,7 @@ run_tests() {
     local binds=()
     [ -n "$corpus" ] && binds+=("$corpus:$build/shared/corpus")
     log "PostgreSQL $major: $(chroot "$dir" gcc --version | head -n 1)"
+    chroot "$dir" dpkg-query -W -f '  ${Package} ${Version}\n' "postgresql-$major*" 'gcc*' >&2
     suite() {
         in_chroot "$major" "${binds[@]}" -- \
             env PG_MAJOR="$major" PG_CFLAGS="${PG_CFLAGS:-}" \
@@ -136,9 +158,64 @@ run_tests() {
         suite "$@"
         return
     fi
+
+    local phase failed="" t0 report=""
+
+    # Builds only, each clean, with warnings as errors: the other
+    # compilers, and on trixie PostgreSQL 15 (bookworm's server headers and
+    # PGXS, copied in) with trixie's gcc 14, so that each of 15, 17 and 18
+    # is built with gcc 12 and with gcc 14 (15 with gcc 12 is .ci/run's).
+    # No JIT bitcode (with_llvm=no): the servers' clang need not be there.
+    # The server's CFLAGS less those this compiler does not know (18's,
+    # from gcc 16, has -Wmissing-variable-declarations, which gcc 12 lacks).
+    # Each build cleans up after itself, failed or not, so that the suite
+    # below builds from scratch.
+    local builds=() cc
+    for cc in $(compilers_of "$major"); do
+        builds+=("$cc:/usr/lib/postgresql/$major/bin/pg_config")
+    done
+    if [ "$major" = 17 ] && [ -x /usr/lib/postgresql/15/bin/pg_config ]; then
+        mkdir -p "$dir$build/pg-15/usr/lib" "$dir$build/pg-15/usr/include" "$dir$build/pg-15/usr/share"
+        cp -a /usr/lib/postgresql "$dir$build/pg-15/usr/lib/"
+        cp -a /usr/include/postgresql "$dir$build/pg-15/usr/include/"
+        cp -a /usr/share/postgresql "$dir$build/pg-15/usr/share/"
+        builds+=("gcc-14:$build/pg-15/usr/lib/postgresql/15/bin/pg_config")
+    fi
+    t0=$SECONDS
+    local build_report="" build_failed=""
+    for b in "${builds[@]}"; do
+        cc=${b%%:*}
+        local pgc=${b#*:} what
+        what="$cc, PostgreSQL $(in_chroot "$major" -- "$pgc" --version | sed 's/^PostgreSQL //')"
+        log "build with $what"
+        if in_chroot "$major" -- bash -c '
+            cd "$1" && make -s clean >/dev/null
+            flags=
+            for f in $("$3" --cflags); do
+                "$2" -Werror "$f" -c -x c /dev/null -o /dev/null 2>/dev/null && flags="$flags $f"
+            done
+            make -s CC="$2" CFLAGS="$flags" PG_CONFIG="$3" PG_CFLAGS="$4" with_llvm=no
+            s=$?
+            make -s clean >/dev/null
+            exit $s' \
+            build "$build/migrate" "$cc" "$pgc" "${PG_CFLAGS:-}"; then
+            build_report+=" $what: ok;"
+        else
+            build_report+=" $what: FAILED;"
+            build_failed=1
+        fi
+    done
+    if [ ${#builds[@]} -gt 0 ]; then
+        if [ -z "$build_failed" ]; then
+            report+="PostgreSQL $major builds: ok ($((SECONDS - t0)) s):$build_report"$'\n'
+        else
+            report+="PostgreSQL $major builds: FAILED ($((SECONDS - t0)) s):$build_report"$'\n'
+            failed+=" builds"
+        fi
+    fi
+
     # The whole suite, one phase at a time, so that a failing phase does
     # not hide how the others fare.
-    local phase failed="" t0 report=""
     for phase in regress isolation tap; do
         t0=$SECONDS
         case $phase in

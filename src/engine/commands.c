@@ -163,6 +163,7 @@ apply_batch(List *plan, bool dry_run)
 	ab.results = NIL;
 	ab.resultcxt = CurrentMemoryContext;
 
+	migrate_progress_begin(list_length(plan));
 	PG_TRY();
 	{
 		if (dry_run)
@@ -182,15 +183,17 @@ apply_batch(List *plan, bool dry_run)
 		rethrow_for_one_transaction(ab.resultcxt);
 	}
 	PG_END_TRY();
+	migrate_progress_end(true, !dry_run);
 
 	return ab.results;
 }
 
 /*
- * Revert the applied migrations in "plan", in that order.
+ * Revert the applied migrations in "plan", in that order ("dry_run": in
+ * a subtransaction the caller rolls back, which reports it itself).
  */
 static List *
-revert_plan(List *plan)
+revert_plan(List *plan, bool dry_run)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -198,6 +201,7 @@ revert_plan(List *plan)
 	List	   *volatile results = NIL;
 	ListCell   *lc;
 
+	migrate_progress_begin(list_length(plan));
 	PG_TRY();
 	{
 		foreach(lc, plan)
@@ -213,6 +217,7 @@ revert_plan(List *plan)
 		rethrow_for_one_transaction(cxt);
 	}
 	PG_END_TRY();
+	migrate_progress_end(false, !dry_run);
 	return results;
 }
 
@@ -429,7 +434,7 @@ migrate_down(PG_FUNCTION_ARGS)
 										  info.napplied_after,
 										  info.applied_after)));
 			e->version = version;
-			results = revert_plan(list_make1(e));
+			results = revert_plan(list_make1(e), false);
 		}
 	}
 
@@ -454,7 +459,7 @@ revert_batch_work(void *arg)
 {
 	RevertBatch *rb = (RevertBatch *) arg;
 
-	rb->results = revert_plan(rb->plan);
+	rb->results = revert_plan(rb->plan, true);
 }
 
 static Datum
@@ -487,7 +492,7 @@ rollback(FunctionCallInfo fcinfo, bool all, const char *target, bool dry_run)
 				 errdetail("Their down scripts ran and were rolled back; nothing changed.")));
 	}
 	else
-		results = revert_plan(plan);
+		results = revert_plan(plan, false);
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
@@ -590,7 +595,7 @@ migrate_redo(PG_FUNCTION_ARGS)
 
 	e = palloc0(sizeof(MigratePlanEntry));
 	e->version = version;
-	results = revert_plan(list_make1(e));
+	results = revert_plan(list_make1(e), false);
 	results = list_concat(results, apply_one(version, true));
 
 	migrate_call_end();

@@ -237,6 +237,10 @@ extern MigrateStepResult *migrate_step_result(const MigrateStep *step,
 											  MemoryContext resultcxt);
 extern void migrate_step_report(const MigrateStep *step);
 extern int	migrate_errdetail_statements(int statements, int64 duration_us);
+extern int	migrate_errdetail_step(int statements, int64 duration_us);
+extern char *migrate_format_duration(int64 duration_us);
+extern void migrate_progress_begin(int count);
+extern void migrate_progress_end(bool up, bool report);
 extern MigrateStepResult *migrate_apply_step(const char *version, int batch,
 											 MigrateBetweenAttempts between);
 extern MigrateStepResult *migrate_revert_step(const char *version,

@@ -116,22 +116,22 @@ report_worker_step(const MigratePlanEntry *e, const MigrateStepResult *r)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" (\"%s\") in a background worker",
 						e->version, r->name),
-				 migrate_errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_step(r->statements, r->duration_us)));
 	else if (e->up)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" in a background worker",
 						e->version),
-				 migrate_errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_step(r->statements, r->duration_us)));
 	else if (r->name)
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" (\"%s\") in a background worker",
 						e->version, r->name),
-				 migrate_errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_step(r->statements, r->duration_us)));
 	else
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" in a background worker",
 						e->version),
-				 migrate_errdetail_statements(r->statements, r->duration_us)));
+				 migrate_errdetail_step(r->statements, r->duration_us)));
 }
 
 /*
@@ -257,13 +257,17 @@ migrate_run(PG_FUNCTION_ARGS)
 							   highest->version) :
 					 errdetail("No migration is applied.")));
 
+		migrate_progress_begin(list_length(reverts));
 		foreach(lc, reverts)
 			run_one((MigratePlanEntry *) lfirst(lc), batch, NULL);
+		migrate_progress_end(false, true);
 		/* out of order is relative to what is applied after the reverts */
 		if (reverts != NIL)
 			highest = migrate_highest_applied_entry();
+		migrate_progress_begin(list_length(applies));
 		foreach(lc, applies)
 			run_one((MigratePlanEntry *) lfirst(lc), batch, highest);
+		migrate_progress_end(true, true);
 	}
 	PG_CATCH();
 	{

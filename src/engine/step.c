@@ -262,6 +262,102 @@ migrate_step_result(const MigrateStep *step, MemoryContext resultcxt)
 }
 
 /*
+ * Progress of the steps of one call, for its NOTICEs: each step's says
+ * "migration n of m", and the call ends with one summary.
+ */
+static int	progress_count = 0;
+static int	progress_position = 0;
+static int	progress_statements = 0;
+static TimestampTz progress_started = 0;
+
+/*
+ * A call is about to run "count" steps.
+ */
+void
+migrate_progress_begin(int count)
+{
+	progress_count = count;
+	progress_position = 0;
+	progress_statements = 0;
+	progress_started = GetCurrentTimestamp();
+}
+
+/*
+ * The call's steps are done: when there were several, one NOTICE says how
+ * many and how long they took (a dry run says so itself, and says none
+ * here).
+ */
+void
+migrate_progress_end(bool up, bool report)
+{
+	int64		duration_us = GetCurrentTimestamp() - progress_started;
+
+	if (report && progress_count > 1 && progress_position > 1)
+	{
+		if (up)
+			ereport(NOTICE,
+					(errmsg_plural("applied %d migration",
+								   "applied %d migrations",
+								   progress_position, progress_position),
+					 migrate_errdetail_statements(progress_statements, duration_us)));
+		else
+			ereport(NOTICE,
+					(errmsg_plural("reverted %d migration",
+								   "reverted %d migrations",
+								   progress_position, progress_position),
+					 migrate_errdetail_statements(progress_statements, duration_us)));
+	}
+	progress_count = 0;
+	progress_position = 0;
+}
+
+/*
+ * A duration for people: "0.4 ms", "12 ms", "3.2 s", "4 min 5 s",
+ * "2 h 3 min".
+ */
+char *
+migrate_format_duration(int64 duration_us)
+{
+	int64		s = duration_us / USECS_PER_SEC;
+
+	if (duration_us < 10 * 1000)
+		return psprintf(_("%.1f ms"), duration_us / 1000.0);
+	if (duration_us < USECS_PER_SEC)
+		return psprintf(_("%d ms"), (int) (duration_us / 1000));
+	if (duration_us < 60 * USECS_PER_SEC)
+		return psprintf(_("%.1f s"), duration_us / (double) USECS_PER_SEC);
+	if (s < 3600)
+		return psprintf(_("%d min %d s"), (int) (s / 60), (int) (s % 60));
+	return psprintf(_("%d h %d min"), (int) (s / 3600), (int) ((s % 3600) / 60));
+}
+
+/*
+ * The detail of the NOTICE that reports a finished step of a call: which
+ * of the call's steps it is, when it has several, how many statements
+ * ran and how long it took.  For use inside ereport().
+ */
+int
+migrate_errdetail_step(int statements, int64 duration_us)
+{
+	char	   *duration = migrate_format_duration(duration_us);
+
+	progress_statements += statements;
+	if (progress_count > 1 && progress_position < progress_count)
+	{
+		progress_position++;
+		return errdetail_plural("Migration %d of %d: %d statement in %s.",
+								"Migration %d of %d: %d statements in %s.",
+								statements, progress_position, progress_count,
+								statements, duration);
+	}
+	if (progress_count > 0)
+		progress_position++;
+	return errdetail_plural("%d statement in %s.",
+							"%d statements in %s.",
+							statements, statements, duration);
+}
+
+/*
  * The NOTICE that reports a finished step: one message for each direction,
  * with or without the migration's name.
  */
@@ -272,20 +368,20 @@ migrate_step_report(const MigrateStep *step)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\" (\"%s\")",
 						step->version, step->name),
-				 migrate_errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_step(step->statements, step->duration_us)));
 	else if (step->up)
 		ereport(NOTICE,
 				(errmsg("applied migration \"%s\"", step->version),
-				 migrate_errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_step(step->statements, step->duration_us)));
 	else if (step->name)
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\" (\"%s\")",
 						step->version, step->name),
-				 migrate_errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_step(step->statements, step->duration_us)));
 	else
 		ereport(NOTICE,
 				(errmsg("reverted migration \"%s\"", step->version),
-				 migrate_errdetail_statements(step->statements, step->duration_us)));
+				 migrate_errdetail_step(step->statements, step->duration_us)));
 }
 
 /*
@@ -295,9 +391,10 @@ migrate_step_report(const MigrateStep *step)
 int
 migrate_errdetail_statements(int statements, int64 duration_us)
 {
-	return errdetail_plural("%d statement in %.3f ms.",
-							"%d statements in %.3f ms.",
-							statements, statements, duration_us / 1000.0);
+	return errdetail_plural("%d statement in %s.",
+							"%d statements in %s.",
+							statements, statements,
+							migrate_format_duration(duration_us));
 }
 
 /*

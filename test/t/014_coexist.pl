@@ -2,8 +2,9 @@
 #
 # Why TAP: coexistence with other extensions needs a server started with
 # their libraries preloaded (pgaudit, pg_partman's background worker) and
-# their packages installed (Debian's postgresql-15-pgaudit,
-# postgresql-15-postgis-3, postgresql-15-partman; .ci/run installs them).
+# their packages installed (Debian's postgresql-NN-pgaudit,
+# postgresql-NN-postgis-3, postgresql-NN-partman; .ci/run and
+# test/pg-versions.sh install them).
 # The same script of statements runs in a database without migrate, in one
 # with migrate (the library loaded by the first DDL) and in one that
 # preloads it: DDL in DO blocks, functions, procedures and a SECURITY
@@ -20,12 +21,21 @@ use Test::More;
 
 my $sharedir = `pg_config --sharedir`;
 chomp $sharedir;
+my ($major) = `pg_config --version` =~ /PostgreSQL (\d+)/;
 foreach my $ext (qw(pgaudit pg_partman postgis))
 {
-	plan skip_all => "extension $ext is not installed (Debian package postgresql-15-"
+	plan skip_all => "extension $ext is not installed (Debian package postgresql-$major-"
 	  . ($ext eq 'pg_partman' ? 'partman' : $ext eq 'postgis' ? 'postgis-3' : $ext) . ')'
 	  unless -f "$sharedir/extension/$ext.control";
 }
+
+# pg_partman 5 (Debian's for 17 and 18) takes an interval and makes
+# range partitions by default; 4 (bookworm's) names the kind and the step
+my ($partman) = slurp_file("$sharedir/extension/pg_partman.control") =~
+  /default_version\s*=\s*'(\d+)/;
+my $create_parent = $partman >= 5
+  ? q{partman.create_parent('public.events', 'created_at', '1 day', p_premake => 1)}
+  : q{partman.create_parent('public.events', 'created_at', 'native', 'daily', p_premake => 1)};
 
 my $node = PostgreSQL::Test::Cluster->new('coexist');
 my $osuser = (getpwuid($<))[0];
@@ -147,7 +157,7 @@ $node->safe_psql(
 	CREATE SCHEMA partman;
 	CREATE EXTENSION pg_partman SCHEMA partman;
 	CREATE TABLE events (id bigint, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
-	SELECT partman.create_parent('public.events', 'created_at', 'native', 'daily', p_premake => 1);
+	SELECT $create_parent;
 	ALTER DATABASE with_migrate SET migrate.strict = on;
 	ALTER ROLE "$user" IN DATABASE with_migrate SET migrate.strict = off;
 });
