@@ -205,6 +205,10 @@ extern const char *migrate_register(const char *version, const char *up,
 									const char *down, const char *name,
 									bool transactional, const char *sort_as,
 									bool warn_replaced);
+extern const char *migrate_register_file(const char *version, const char *up,
+										 const char *down, const char *name,
+										 bool transactional,
+										 const char *sort_as);
 extern const char *migrate_register_args(FunctionCallInfo fcinfo,
 										 char **version);
 extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);

@@ -214,14 +214,17 @@ refuse_same_natural_key(const char *version)
  * text for a pending migration also raises a WARNING that names who
  * registered the old one (load() reports it in its rows instead).
  * "up_text" and "down_text", when not 0, are the scripts as text datums,
- * stored as they are rather than copied again.  The caller holds the
+ * stored as they are rather than copied again.  Other text for an applied
+ * migration is refused, unless "keep_modified": then it is registered,
+ * the migration is modified (status says so, latest() refuses to run) and
+ * "modified" is returned.  The caller holds the
  * migrate lock and is connected to SPI.
  */
 static const char *
 register_migration(const char *version, const char *up, const char *down,
 				   Datum up_text, Datum down_text,
 				   const char *name, bool transactional, const char *sort_as,
-				   bool warn_replaced)
+				   bool warn_replaced, bool keep_modified)
 {
 	MemoryContext parsecxt;
 	MemoryContext oldcontext;
@@ -236,6 +239,7 @@ register_migration(const char *version, const char *up, const char *down,
 	char	   *old_added_by;
 	char	   *old_added_at;
 	bool		registered;
+	bool		modified;
 	bool		isnull;
 	Datum		values[7];
 	char		nulls[7];
@@ -290,7 +294,8 @@ register_migration(const char *version, const char *up, const char *down,
 	old_added_at = migrate_store_getstr(0, 7);
 	migrate_store_done();
 
-	if (applied_checksum && strcmp(applied_checksum, checksum) != 0)
+	modified = applied_checksum && strcmp(applied_checksum, checksum) != 0;
+	if (modified && !keep_modified)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("migration \"%s\" is already applied with different text",
@@ -302,7 +307,7 @@ register_migration(const char *version, const char *up, const char *down,
 	if (registered && strcmp(old_checksum, checksum) == 0 &&
 		nullable_streq(old_name, name) && old_transactional == transactional &&
 		nullable_streq(old_sort_as, sort_as))
-		return "unchanged";
+		return modified ? "modified" : "unchanged";
 
 	if (!registered && applied_checksum == NULL && sort_as == NULL)
 		refuse_same_natural_key(version);
@@ -311,7 +316,7 @@ register_migration(const char *version, const char *up, const char *down,
 	 * Two developers who picked the same version for two changes: the
 	 * second text replaces the first, and says whose it replaces.
 	 */
-	if (warn_replaced && registered && strcmp(old_checksum, checksum) != 0)
+	if (warn_replaced && !modified && registered && strcmp(old_checksum, checksum) != 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("migration \"%s\" is replaced by new text", version),
@@ -336,6 +341,8 @@ register_migration(const char *version, const char *up, const char *down,
 
 	(void) migrate_store_exec(registered ? &update_query : &insert_query,
 								values, nulls, 0);
+	if (modified)
+		return "modified";
 	return registered ? "updated" : "added";
 }
 
@@ -348,7 +355,20 @@ migrate_register(const char *version, const char *up, const char *down,
 				 bool warn_replaced)
 {
 	return register_migration(version, up, down, (Datum) 0, (Datum) 0, name,
-							  transactional, sort_as, warn_replaced);
+							  transactional, sort_as, warn_replaced, false);
+}
+
+/*
+ * Register a migration read from a file: as migrate_register(), but the
+ * file's text is registered also when the migration was applied with other
+ * text, which makes it modified ("modified" is returned).
+ */
+const char *
+migrate_register_file(const char *version, const char *up, const char *down,
+					  const char *name, bool transactional, const char *sort_as)
+{
+	return register_migration(version, up, down, (Datum) 0, (Datum) 0, name,
+							  transactional, sort_as, false, true);
 }
 
 /*
@@ -390,7 +410,7 @@ migrate_register_args(FunctionCallInfo fcinfo, char **version)
 								PointerGetDatum(up), PointerGetDatum(down),
 								migrate_text_arg(fcinfo, 3),
 								migrate_transactional_arg(fcinfo, 4),
-								migrate_text_arg(fcinfo, 5), true);
+								migrate_text_arg(fcinfo, 5), true, false);
 	if (migrate_set_environments(*version, environments, envnull) &&
 		strcmp(action, "unchanged") == 0)
 		action = "updated";

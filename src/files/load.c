@@ -29,8 +29,9 @@
  *	- an up that migrate cannot register (it does not parse, it holds a
  *	  psql meta-command, a goose migration written in Go, ...) is refused,
  *	  and the rest of the directory is still registered;
- *	- an applied migration whose file changed is reported as modified;
- *	  its registered text is kept.
+ *	- an applied migration whose file changed is registered with the
+ *	  file's text and reported as modified: status shows it modified and
+ *	  latest() refuses to run until the file is as it was applied.
  * Each registration runs in a subtransaction of its own, so a refused
  * migration leaves nothing behind.  Errors about the directory itself
  * (missing, unreadable, not absolute, mixed formats, duplicates, order)
@@ -361,8 +362,8 @@ register_work(void *arg)
 {
 	LoadEntry  *e = (LoadEntry *) arg;
 
-	e->action = migrate_register(e->version, e->up, e->down, e->name,
-								 e->transactional, e->sort_as, false);
+	e->action = migrate_register_file(e->version, e->up, e->down, e->name,
+									  e->transactional, e->sort_as);
 }
 
 /*
@@ -401,18 +402,16 @@ load_entry(LoadEntry *e)
 				 upcheck.top_level ? upcheck.top_level : downcheck.top_level);
 	}
 
-	/* an applied migration's text is history: report, never replace */
+	/*
+	 * An applied migration's file changed: its text is registered, so that
+	 * status, summary and check() show the migration as modified and
+	 * latest() refuses to run until the file is as applied again, as they
+	 * would after any other change of the registered text.
+	 */
 	arg = CStringGetTextDatum(e->version);
 	(void) migrate_store_exec(&applied_checksum_query, &arg, NULL, 1);
 	applied = SPI_processed == 1 ? migrate_store_getstr(0, 1) : NULL;
 	migrate_store_done();
-	if (applied && strcmp(applied, migrate_checksum(e->up, e->down)) != 0)
-	{
-		e->action = "modified";
-		migrate_load_note(e, "applied with other text (checksum %s): the registered text was kept; put the change in a new migration",
-				 applied);
-		return;
-	}
 
 	edata = migrate_subtransaction_error(register_work, e);
 	if (edata)
@@ -420,6 +419,9 @@ load_entry(LoadEntry *e)
 		e->action = "refused";
 		migrate_load_note(e, "%s", error_text(edata));
 	}
+	else if (strcmp(e->action, "modified") == 0)
+		migrate_load_note(e, "applied with other text (checksum %s): registered as modified, and latest() refuses to run until the file is as it was applied; put the change in a new migration",
+				 applied);
 }
 
 /*

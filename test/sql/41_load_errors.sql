@@ -1,6 +1,6 @@
 -- migrate.load(): bad directories and bad histories are refused before
 -- anything is registered; who may read files on the server; an applied
--- migration whose file changed is reported as modified, never replaced.
+-- migration whose file changed is registered and reported as modified.
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
@@ -71,8 +71,9 @@ RESET ROLE;
 SELECT version, added_by FROM migrate.migrations ORDER BY sort_key;
 
 -- modified: migration 1 is applied, then its file changes; 2 is pending
--- and gets a down, 3 is new.  load() reports 1 as modified and keeps the
--- applied text, replaces 2's, adds 3.
+-- and gets a down, 3 is new.  load() registers 1's new text and reports
+-- it as modified, replaces 2's, adds 3; status, summary and check() then
+-- show 1 as modified, as after any change of the registered text.
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
@@ -83,13 +84,17 @@ SELECT * FROM migrate.load(:'fixtures' || '/modified2');
 \set VERBOSITY terse
 SELECT version, up, down FROM migrate.migrations ORDER BY sort_key;
 SELECT version, state FROM migrate.status;
--- latest() does not run with a modified migration; nothing was
--- modified, so it runs 2 and 3
+SELECT applied, pending, modified FROM migrate.summary;
+-- loading the same files again reports it again
+SELECT version, action FROM migrate.load(:'fixtures' || '/modified2');
+-- latest() and check() refuse while 1 is modified
 SELECT version FROM migrate.latest();
--- the first files again: 1's file is what was applied; 2 was applied
--- with the down it got from the second files, so its file now differs
+SELECT migrate.check(fail_on => ARRAY['modified']);
+-- the first files again: 1's file is what was applied, so 1 is applied
+-- again and latest() runs 2 and 3
 SELECT version, action FROM migrate.load(:'fixtures' || '/modified1');
 SELECT version, state FROM migrate.status;
+SELECT version FROM migrate.latest();
 
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
