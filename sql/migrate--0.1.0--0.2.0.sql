@@ -208,14 +208,23 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION migrate.drift_count() IS
 'how many statements migrate.drift() shows: DDL outside migrations not yet captured';
 
+-- summary counts the states of status in one pass over the registry
+-- and the applied set, without status's order or its history join (the
+-- state conditions are status's, in the same order)
 CREATE VIEW migrate.summary AS
-SELECT pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'applied') AS applied,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending') AS pending,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'modified') AS modified,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'skipped') AS skipped,
+SELECT pg_catalog.count(*) FILTER (WHERE s.applied AND NOT s.modified) AS applied,
+       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped IS NOT TRUE) AS pending,
+       pg_catalog.count(*) FILTER (WHERE s.applied AND s.modified) AS modified,
+       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped) AS skipped,
        migrate.current_version() AS current_version,
        migrate.drift_count() AS drift
-  FROM migrate.status s;
+  FROM (SELECT a.version IS NOT NULL AS applied,
+               COALESCE(m.checksum OPERATOR(pg_catalog.<>) a.checksum, false) AS modified,
+               m.environments IS NOT NULL
+               AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                        OPERATOR(pg_catalog.=) ANY (m.environments)) AS skipped
+          FROM migrate.migrations m
+          FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version) s;
 
 COMMENT ON VIEW migrate.summary IS
 'one row: how many migrations are applied, pending, modified and skipped, the current version, and how many DDL statements ran outside migrations (drift)';

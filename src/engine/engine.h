@@ -220,6 +220,21 @@ extern MigratePlanEntry *migrate_highest_applied_entry(void);
 extern int	migrate_next_batch(void);
 extern void migrate_describe_version(const char *version,
 									 MigrateVersionInfo *info);
+/*
+ * The versions nearest to an unknown one, for its error (plan.c).
+ */
+typedef struct MigrateNearest
+{
+	char	   *typos;			/* quoted versions a typo away, or NULL */
+	int			ntypos;
+	char	   *before;			/* the version just before it, or NULL */
+	char	   *after;			/* the version just after it, or NULL */
+} MigrateNearest;
+
+extern void migrate_nearest_versions(const char *version, MigrateNearest *nearest);
+extern int	migrate_errdetail_nearest(const MigrateNearest *nearest);
+extern int	migrate_errhint_nearest(const MigrateNearest *nearest,
+									const char *otherwise);
 extern void migrate_refuse_unknown(const char *version);
 extern void migrate_refuse_non_transactional(const char *version, bool up);
 extern void migrate_refuse_irreversible(const char *version);

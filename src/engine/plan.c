@@ -26,6 +26,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 
 #include "engine/engine.h"
 
@@ -224,15 +225,130 @@ migrate_describe_version(const char *version, MigrateVersionInfo *info)
 }
 
 /*
+ * Every registered or applied version, in migrate's order, and whether it
+ * sorts before $1.
+ */
+static MigrateQuery versions_query = {
+	.sql =
+		"SELECT v.version, v.sort_key OPERATOR(pg_catalog.<) migrate.version_key($1)"
+		"  FROM (SELECT version, sort_key FROM migrate.migrations"
+		"        UNION"
+		"        SELECT version, sort_key FROM migrate.applied) v"
+		" ORDER BY v.sort_key",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+/*
+ * How many versions a typo hint names at most.
+ */
+#define MAX_TYPO_VERSIONS	3
+
+/*
+ * Find the registered or applied versions nearest to unknown "version",
+ * for the messages that refuse it: those a typo away from it (within one
+ * edit, two for versions of six characters or more; none for versions of
+ * one or two characters, where every other short version is one edit
+ * away), or else the
+ * versions just before and after it in migrate's order.  The caller is
+ * connected to SPI.
+ */
+void
+migrate_nearest_versions(const char *version, MigrateNearest *nearest)
+{
+	Datum		arg = CStringGetTextDatum(version);
+	int			len = strlen(version);
+	/* no typo is guessed in a version of one or two characters */
+	int			max_edits = len < 3 ? -1 : len < 6 ? 1 : 2;
+	int			best = max_edits + 1;
+	int			ntypos = 0;
+	const char *typos[MAX_TYPO_VERSIONS];
+	uint64		i;
+
+	memset(nearest, 0, sizeof(MigrateNearest));
+	(void) migrate_store_exec(&versions_query, &arg, NULL, 0);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *v = migrate_store_getstr(i, 1);
+		bool		isnull;
+		bool		before = DatumGetBool(migrate_store_getdatum(i, 2, &isnull));
+		int			d = max_edits < 0 ? 0 :
+			varstr_levenshtein_less_equal(version, len, v, strlen(v),
+										  1, 1, 1, max_edits, true);
+
+		if (d < best)
+		{
+			best = d;
+			ntypos = 0;
+		}
+		if (d == best && ntypos < MAX_TYPO_VERSIONS)
+			typos[ntypos++] = v;
+		if (before)
+			nearest->before = v;
+		else if (nearest->after == NULL)
+			nearest->after = v;
+	}
+	migrate_store_done();
+
+	if (ntypos > 0 && max_edits >= 0 && best <= max_edits)
+	{
+		StringInfoData buf;
+		int			j;
+
+		initStringInfo(&buf);
+		for (j = 0; j < ntypos; j++)
+			appendStringInfo(&buf, "%s\"%s\"", j == 0 ? "" : ", ", typos[j]);
+		nearest->typos = buf.data;
+		nearest->ntypos = ntypos;
+	}
+}
+
+/*
+ * The detail of an error about an unknown version: the versions nearest
+ * to it in migrate's order.  For use inside ereport().
+ */
+int
+migrate_errdetail_nearest(const MigrateNearest *nearest)
+{
+	if (nearest->before && nearest->after)
+		return errdetail("The registered versions nearest to it are \"%s\" and \"%s\".",
+						 nearest->before, nearest->after);
+	if (nearest->before)
+		return errdetail("The highest registered version is \"%s\".", nearest->before);
+	if (nearest->after)
+		return errdetail("The lowest registered version is \"%s\".", nearest->after);
+	return errdetail("No migration is registered.");
+}
+
+/*
+ * The hint of an error about an unknown version: the versions a typo away
+ * from it, or "otherwise".  For use inside ereport().
+ */
+int
+migrate_errhint_nearest(const MigrateNearest *nearest, const char *otherwise)
+{
+	if (nearest->ntypos > 0)
+		return errhint_plural("Perhaps you meant migration %s.",
+							  "Perhaps you meant one of migrations %s.",
+							  nearest->ntypos, nearest->typos);
+	return errhint("%s", otherwise);
+}
+
+/*
  * Refuse a version that is neither registered nor applied.
  */
 void
 migrate_refuse_unknown(const char *version)
 {
+	MigrateNearest nearest;
+
+	migrate_nearest_versions(version, &nearest);
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("migration \"%s\" is not registered", version),
-			 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
+			 migrate_errdetail_nearest(&nearest),
+			 migrate_errhint_nearest(&nearest,
+									 _("SELECT * FROM migrate.status lists the registered migrations."))));
 }
 
 /*
@@ -301,10 +417,17 @@ migrate_target_key(const char *to, bool *zero)
 	key = getkey(0, 1);
 	migrate_store_done();
 	if (key == NULL)
+	{
+		MigrateNearest nearest;
+
+		migrate_nearest_versions(to, &nearest);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("target migration \"%s\" is not registered", to),
-				 errhint("Pass a registered version, or 'zero' for no migration at all.")));
+				 migrate_errdetail_nearest(&nearest),
+				 migrate_errhint_nearest(&nearest,
+										 _("Pass a registered version, or 'zero' for no migration at all."))));
+	}
 	return key;
 }
 

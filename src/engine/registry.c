@@ -467,10 +467,7 @@ migrate_remove(PG_FUNCTION_ARGS)
 					 errdetail("Nothing was removed."),
 					 errhint("Revert it first with SELECT migrate.down('%s').",
 							 version)));
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("migration \"%s\" is not registered", version),
-				 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
+		migrate_refuse_unknown(version);
 	}
 
 	migrate_call_end();

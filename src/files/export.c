@@ -375,10 +375,7 @@ migrate_export(PG_FUNCTION_ARGS)
 	arg = CStringGetTextDatum(version);
 	(void) migrate_store_exec(&export_one_query, &arg, NULL, 1);
 	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("migration \"%s\" is not registered", version),
-				 errhint("SELECT * FROM migrate.status lists the registered migrations.")));
+		migrate_refuse_unknown(version);
 	read_migration(0, &m);
 	migrate_store_done();
 	contents = export_contents(&m, format, export_filename(&m, format));

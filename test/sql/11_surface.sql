@@ -122,5 +122,40 @@ SELECT version FROM migrate.rollback(target => 'zero');
 SELECT migrate.mark_reverted('4', 'dropped by the test');
 SELECT version FROM migrate.rollback(target => 'zero');
 SELECT count(*) AS applied FROM migrate.applied;
+
+-- an unknown version: the error names the versions a typo away from it,
+-- or else the nearest ones in migrate's order
+SELECT migrate.add(v, 'SELECT 1') FROM unnest(ARRAY['0041', '0042', '0050']) v;
+\set VERBOSITY default
+SELECT version FROM migrate.up('0043');
+SELECT version FROM migrate.rollback(target => '042');
+SELECT migrate.remove('9999');
+SELECT migrate.export('0045');
+SELECT migrate.mark_applied('0051', reason => 'a typo');
+\set VERBOSITY terse
+SELECT migrate.remove(v) FROM unnest(ARRAY['0041', '0042', '0050']) v;
+
+-- summary counts what status shows, in every state: applied, applied
+-- and no longer registered, modified, pending, skipped in this
+-- environment, and pending here
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SET migrate.environment = 'staging';
+SELECT migrate.add(v, 'SELECT 1') FROM unnest(ARRAY['s1', 's2', 's3', 's4']) v;
+SELECT migrate.add('s5', 'SELECT 5', environments => ARRAY['production']);
+SELECT migrate.add('s6', 'SELECT 6', environments => ARRAY['staging']);
+SELECT count(*) FROM migrate.latest(target => 's3');
+DELETE FROM migrate.migrations WHERE version = 's2';
+UPDATE migrate.migrations SET up = 'SELECT 3 -- edited' WHERE version = 's3';
+SELECT version, state FROM migrate.status;
+SELECT applied, pending, modified, skipped FROM migrate.summary;
+SELECT (SELECT ROW(applied, pending, modified, skipped) FROM migrate.summary) =
+       (SELECT ROW(count(*) FILTER (WHERE state = 'applied'), count(*) FILTER (WHERE state = 'pending'),
+                   count(*) FILTER (WHERE state = 'modified'), count(*) FILTER (WHERE state = 'skipped'))
+          FROM migrate.status) AS summary_is_status;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+RESET migrate.environment;
 RESET search_path;
 DROP SCHEMA t11 CASCADE;
