@@ -292,11 +292,23 @@ migrate_latest(PG_FUNCTION_ARGS)
  * Apply one pending migration as a batch of its own.
  */
 static List *
-apply_one(const char *version, bool transactional)
+apply_one(const char *version, bool transactional, bool registered_here)
 {
 	MigratePlanEntry *e = palloc0(sizeof(MigratePlanEntry));
 	bool		zero;
 
+	/*
+	 * apply() registered it in this call, and the error undoes that: say
+	 * so, and how to register it for run().
+	 */
+	if (!transactional && registered_here)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migration \"%s\" is not transactional and cannot be applied by apply()",
+						version),
+				 errdetail("apply() runs inside a transaction, and its statements must run at top level. Nothing was registered or applied."),
+				 errhint("Register it with SELECT migrate.add('%s', ..., transactional => false), then apply it with CALL migrate.run() outside a transaction block.",
+						 version)));
 	if (!transactional)
 		migrate_refuse_non_transactional(version, true);
 	migrate_check_not_modified();
@@ -312,7 +324,7 @@ apply_one(const char *version, bool transactional)
  * applied already or not for this environment (both say so).
  */
 static List *
-apply_named(const char *version)
+apply_named(const char *version, bool from_apply)
 {
 	MigrateVersionInfo info;
 
@@ -327,7 +339,7 @@ apply_named(const char *version)
 		migrate_refuse_unknown(version);
 	if (migrate_skipped_in_environment(version))
 		return NIL;
-	return apply_one(version, info.transactional);
+	return apply_one(version, info.transactional, from_apply);
 }
 
 /*
@@ -344,7 +356,7 @@ migrate_apply(PG_FUNCTION_ARGS)
 
 	migrate_call_begin();
 	(void) migrate_register_args(fcinfo, &version);
-	results = apply_named(version);
+	results = apply_named(version, true);
 	migrate_call_end();
 	return return_results(fcinfo, results);
 }
@@ -374,11 +386,11 @@ migrate_up(PG_FUNCTION_ARGS)
 		{
 			MigratePlanEntry *e = (MigratePlanEntry *) linitial(plan);
 
-			results = apply_one(e->version, e->transactional);
+			results = apply_one(e->version, e->transactional, false);
 		}
 	}
 	else
-		results = apply_named(version);
+		results = apply_named(version, false);
 
 	migrate_call_end();
 	return return_results(fcinfo, results);
@@ -596,7 +608,7 @@ migrate_redo(PG_FUNCTION_ARGS)
 	e = palloc0(sizeof(MigratePlanEntry));
 	e->version = version;
 	results = revert_plan(list_make1(e), false);
-	results = list_concat(results, apply_one(version, true));
+	results = list_concat(results, apply_one(version, true, false));
 
 	migrate_call_end();
 	return return_results(fcinfo, results);

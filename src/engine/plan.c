@@ -240,6 +240,19 @@ static MigrateQuery versions_query = {
 };
 
 /*
+ * The applied version just below applied version $1, if any.
+ */
+static MigrateQuery applied_below_query = {
+	.sql =
+		"SELECT a.version FROM migrate.applied a"
+		" WHERE a.sort_key OPERATOR(pg_catalog.<)"
+		"       (SELECT b.sort_key FROM migrate.applied b WHERE b.version OPERATOR(pg_catalog.=) $1)"
+		" ORDER BY a.sort_key DESC LIMIT 1",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
+/*
  * How many versions a typo hint names at most.
  */
 #define MAX_TYPO_VERSIONS	3
@@ -365,12 +378,22 @@ migrate_refuse_non_transactional(const char *version, bool up)
 						version),
 				 errdetail("It was registered with transactional => false: its statements must run at top level. Nothing was applied."),
 				 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level.")));
-	ereport(ERROR,
-			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			 errmsg("migration \"%s\" is not transactional and cannot be reverted inside a transaction",
-					version),
-			 errdetail("It was registered with transactional => false: its statements must run at top level. Nothing was reverted."),
-			 errhint("Run CALL migrate.run() outside a transaction block: it commits after each migration and runs this one at top level.")));
+	{
+		/* run() reverts down to a target: the applied version below it */
+		Datum		arg = CStringGetTextDatum(version);
+		char	   *below;
+
+		(void) migrate_store_exec(&applied_below_query, &arg, NULL, 1);
+		below = SPI_processed == 1 ? migrate_store_getstr(0, 1) : NULL;
+		migrate_store_done();
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migration \"%s\" is not transactional and cannot be reverted inside a transaction",
+						version),
+				 errdetail("It was registered with transactional => false: its statements must run at top level. Nothing was reverted."),
+				 errhint("Revert it with CALL migrate.run(target => '%s') outside a transaction block: it reverts every migration above that version, newest first, committing after each, and runs this one at top level.",
+						 below ? below : "zero")));
+	}
 }
 
 /*

@@ -83,6 +83,11 @@ SELECT version, state FROM migrate.status WHERE version = '5';
 -- the one-transaction forms take targets too, but refuse
 -- non-transactional migrations in their range
 SELECT version FROM migrate.rollback(target => '3');
+-- the hint gives the target that reverts it with run(): the applied
+-- version below it
+\set VERBOSITY default
+SELECT version FROM migrate.down('5');
+\set VERBOSITY terse
 CALL migrate.run('zero');
 SELECT migrate.remove('2');
 SELECT migrate.remove('4');
