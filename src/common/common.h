@@ -64,6 +64,10 @@ typedef void (*MigrateWork) (void *arg);
 /* in settings.c */
 extern bool migrate_lock_wait;
 extern int	migrate_lock_timeout;
+
+/* migrate.lock_timeout = -1 for a migration in the caller's transaction */
+#define MIGRATE_DEFAULT_LOCK_TIMEOUT_MS 3000
+extern int	migrate_effective_lock_timeout(bool in_worker);
 extern int	migrate_lock_retries;
 extern char *migrate_environment;
 extern int	migrate_strict;

@@ -21,11 +21,12 @@
 /* migrate.lock_wait: queue behind a running migrate call, or fail */
 bool		migrate_lock_wait = true;
 
-/* migrate.lock_timeout: lock_timeout of each attempt of a migration, ms */
-int			migrate_lock_timeout = 0;
+/* migrate.lock_timeout: lock_timeout of each attempt of a migration, ms;
+ * -1 for migrate_effective_lock_timeout()'s default */
+int			migrate_lock_timeout = -1;
 
 /* migrate.lock_retries: attempts after the first on a lock timeout */
-int			migrate_lock_retries = 0;
+int			migrate_lock_retries = 3;
 
 /* migrate.environment: where this database runs, for environments => */
 char	   *migrate_environment = NULL;
@@ -95,9 +96,11 @@ migrate_define_settings(void)
 							"Sets the lock_timeout of each attempt to run a migration.",
 							"When a migration waits longer than this for a lock, its attempt "
 							"is rolled back and, if migrate.lock_retries allows, retried "
-							"after a backoff.  0 (the default) leaves lock_timeout as it is.",
+							"after a backoff.  -1 (the default) is 3 s for migrations that "
+							"run in the caller's transaction and none in the background "
+							"worker of CALL migrate.run(); 0 leaves lock_timeout as it is.",
 							&migrate_lock_timeout,
-							0, 0, INT_MAX,
+							-1, -1, INT_MAX,
 							PGC_USERSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
@@ -107,7 +110,7 @@ migrate_define_settings(void)
 							"Each retry waits first: migrate.lock_timeout (1 s when it is 0) "
 							"doubled after each attempt, at most 60 s.",
 							&migrate_lock_retries,
-							0, 0, 1000,
+							3, 0, 1000,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
@@ -150,4 +153,22 @@ migrate_define_settings(void)
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("migrate");
+}
+
+/*
+ * The lock_timeout (ms, 0 for none) a migration's statements run with:
+ * migrate.lock_timeout, or its default.  The default bounds how long a
+ * migration in the caller's transaction queues every other query of a
+ * table behind the lock it waits for; such an attempt is rolled back and
+ * retried.  A non-transactional migration in the background worker
+ * ("in_worker") gets none by default: CREATE INDEX CONCURRENTLY waits
+ * for every older transaction by design, is not retried, and a timeout
+ * would leave an INVALID index behind.
+ */
+int
+migrate_effective_lock_timeout(bool in_worker)
+{
+	if (migrate_lock_timeout >= 0)
+		return migrate_lock_timeout;
+	return in_worker ? 0 : MIGRATE_DEFAULT_LOCK_TIMEOUT_MS;
 }

@@ -11,15 +11,15 @@
  * applied set in that same subtransaction, so a step is applied and
  * recorded, or neither.
  *
- * Lock timeouts: with migrate.lock_timeout set, each attempt runs with that
- * lock_timeout.  When an attempt fails with lock_not_available, its
+ * Lock timeouts: each attempt runs with migrate.lock_timeout as its
+ * lock_timeout (3 s by default, migrate_effective_lock_timeout()).  When an attempt fails with lock_not_available, its
  * subtransaction is rolled back, the attempt is recorded in the history,
  * the caller may commit (CALL migrate.run() does, so that nothing is held
  * while waiting), and after a backoff the step is tried again, up to
  * migrate.lock_retries more times.  The backoff before retry k is
  * migrate.lock_timeout * 2^(k-1) (1 s * 2^(k-1) when lock_timeout is off),
- * at most 60 s.  The last failure says how many attempts were made and
- * what the statement waited for.
+ * at most 60 s.  Each retry's NOTICE and the last failure say what the
+ * statement waited for, who holds locks on it and what they run.
  *
  * Each step works in a memory context of its own, deleted when the step
  * ends, so a run of thousands of migrations does not grow the backend.
@@ -115,12 +115,19 @@ typedef struct StepAttempt
 
 static MigrateQuery lock_holders_query = {
 	.sql =
-		"SELECT pg_catalog.string_agg(DISTINCT l.pid::pg_catalog.text, ', '),"
-		"       pg_catalog.count(DISTINCT l.pid)::pg_catalog.int4"
-		"  FROM pg_catalog.pg_locks l"
-		" WHERE l.database OPERATOR(pg_catalog.=) $1"
-		"   AND l.relation OPERATOR(pg_catalog.=) $2 AND l.granted"
-		"   AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
+		"SELECT pg_catalog.string_agg(h.pid::pg_catalog.text, ', ' ORDER BY h.pid),"
+		"       pg_catalog.count(*)::pg_catalog.int4,"
+		"       pg_catalog.string_agg(pg_catalog.format('%s (%s): %s', h.pid,"
+		"                                 COALESCE(a.state, 'unknown'),"
+		"                                 pg_catalog.regexp_replace(pg_catalog.btrim("
+		"                                     pg_catalog.\"left\"(COALESCE(a.query, ''), 100)),"
+		"                                     '\\s+', ' ', 'g')),"
+		"                             '; ' ORDER BY h.pid)"
+		"  FROM (SELECT DISTINCT l.pid FROM pg_catalog.pg_locks l"
+		"         WHERE l.database OPERATOR(pg_catalog.=) $1"
+		"           AND l.relation OPERATOR(pg_catalog.=) $2 AND l.granted"
+		"           AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()) h"
+		"  LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) h.pid",
 	.nargs = 2,
 	.argtypes = {OIDOID, OIDOID}
 };
@@ -408,11 +415,11 @@ step_work(void *arg)
 	MigrateStep *step = sa->step;
 	int			nestlevel = -1;
 
-	if (migrate_lock_timeout > 0)
+	if (migrate_effective_lock_timeout(false) > 0)
 	{
 		char		value[32];
 
-		snprintf(value, sizeof(value), "%d", migrate_lock_timeout);
+		snprintf(value, sizeof(value), "%d", migrate_effective_lock_timeout(false));
 		nestlevel = NewGUCNestLevel();
 		(void) set_config_option("lock_timeout", value, PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -442,6 +449,8 @@ typedef struct LockWait
 	char	   *qualified;		/* the same, quoted as an identifier */
 	char	   *holders;		/* pids, NULL when no other process has one */
 	int			nholders;
+	char	   *activities;		/* what each holder runs, as pg_stat_activity
+								 * shows it to this role */
 } LockWait;
 
 /*
@@ -480,6 +489,7 @@ describe_lock_wait(const MigrateStep *step, int failed, LockWait *w)
 	(void) migrate_store_exec(&lock_holders_query, args, NULL, 1);
 	w->holders = migrate_store_getstr(0, 1);
 	w->nholders = DatumGetInt32(migrate_store_getdatum(0, 2, &isnull));
+	w->activities = migrate_store_getstr(0, 3);
 	migrate_store_done();
 }
 
@@ -502,6 +512,21 @@ lock_wait_history_text(const LockWait *w)
 }
 
 /*
+ * What the processes holding locks run, as a sentence: the state and
+ * the start of the query of each, as pg_stat_activity shows them to this
+ * role (another role's query reads "<insufficient privilege>" without
+ * pg_read_all_stats).
+ */
+static char *
+activities_sentence(const LockWait *w)
+{
+	if (w->activities == NULL)
+		return pstrdup("");
+	return psprintf(" %s", psprintf(ngettext("It runs %s.", "They run %s.", w->nholders),
+									w->activities));
+}
+
+/*
  * The detail of the NOTICE of a retried attempt: what it waited for.  For
  * use inside ereport().
  */
@@ -513,10 +538,12 @@ errdetail_lock_wait(const LockWait *w)
 	if (w->relname == NULL)
 		return errdetail("It waited for a lock in statement %d.", w->statement);
 	if (w->holders)
-		return errdetail_plural("It waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
-								"It waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
-								w->nholders,
-								w->relname, w->statement, w->holders);
+		return errdetail("%s%s",
+						 psprintf(ngettext("It waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
+										   "It waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
+										   w->nholders),
+								  w->relname, w->statement, w->holders),
+						 activities_sentence(w));
 	return errdetail("It waited for a lock on relation \"%s\" in statement %d.",
 					 w->relname, w->statement);
 }
@@ -543,10 +570,12 @@ gave_up_detail(const char *version, int attempts, const LockWait *w)
 		second = psprintf(_("The last attempt waited for a lock in statement %d."),
 						  w->statement);
 	else if (w->holders)
-		second = psprintf(ngettext("The last attempt waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
-								   "The last attempt waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
-								   w->nholders),
-						  w->relname, w->statement, w->holders);
+		second = psprintf("%s%s",
+						  psprintf(ngettext("The last attempt waited for a lock on relation \"%s\" in statement %d; process %s holds locks on it.",
+											"The last attempt waited for a lock on relation \"%s\" in statement %d; processes %s hold locks on it.",
+											w->nholders),
+								   w->relname, w->statement, w->holders),
+						  activities_sentence(w));
 	else
 		second = psprintf(_("The last attempt waited for a lock on relation \"%s\" in statement %d."),
 						  w->relname, w->statement);
@@ -580,7 +609,8 @@ backoff_sleep(long ms)
 static long
 backoff_ms(int attempt)
 {
-	long		base = migrate_lock_timeout > 0 ? migrate_lock_timeout : 1000;
+	long		base = migrate_effective_lock_timeout(false) > 0 ?
+		migrate_effective_lock_timeout(false) : 1000;
 	long		ms = base;
 
 	while (--attempt > 0 && ms < MAX_BACKOFF_MS)
@@ -639,7 +669,7 @@ run_step(const char *version, bool up, int batch, MigrateBetweenAttempts between
 		describe_lock_wait(&step, sa.failed, &waited);
 		if (attempt > migrate_lock_retries)
 		{
-			if (migrate_lock_retries > 0 || migrate_lock_timeout > 0)
+			if (migrate_lock_retries > 0 || migrate_effective_lock_timeout(false) > 0)
 			{
 				edata->detail = gave_up_detail(version, attempt, &waited);
 				edata->hint = pstrdup(_("See pg_locks and pg_stat_activity for what holds the lock; migrate.lock_timeout and migrate.lock_retries set how long and how often migrate tries."));

@@ -571,7 +571,7 @@ migrate_worker_step(const char *version, bool up, int batch)
 	shared->run_as = GetUserId();
 	shared->up = up;
 	shared->batch = batch;
-	shared->lock_timeout = migrate_lock_timeout;
+	shared->lock_timeout = migrate_effective_lock_timeout(true);
 	strlcpy(shared->version, version, sizeof(shared->version));
 	strlcpy(shared->role, migrate_current_user_name(), sizeof(shared->role));
 	strcpy(shared->search_path, search_path);

@@ -170,12 +170,12 @@ sub hold_lock
 # without retries the call fails cleanly, naming the relation
 my $holder = hold_lock();
 ($ret, $out, $err) = $node->psql('postgres',
-	q{SET migrate.lock_timeout = '50ms'; SELECT count(*) FROM migrate.latest()});
+	q{SET migrate.lock_timeout = '50ms'; SET migrate.lock_retries = 0; SELECT count(*) FROM migrate.latest()});
 like($err, qr/ERROR:  canceling statement due to lock timeout/,
 	'latest() without retries: lock timeout');
 like($err,
-	qr/DETAIL:  Migration "6" gave up after 1 attempt\. The last attempt waited for a lock on relation "public\.items" in statement 1; process \d+ holds locks on it\./,
-	'latest() without retries: the error names the relation and the holder');
+	qr/DETAIL:  Migration "6" gave up after 1 attempt\. The last attempt waited for a lock on relation "public\.items" in statement 1; process \d+ holds locks on it\. It runs \d+ \(idle in transaction\): LOCK items IN ACCESS SHARE MODE[ ;]*\./,
+	'latest() without retries: the error names the relation, the holder and what it runs');
 is($node->safe_psql('postgres', q{SELECT state FROM migrate.status WHERE version = '6'}),
 	'pending', 'latest() without retries: nothing applied');
 
@@ -202,6 +202,30 @@ cmp_ok(
 		q{SELECT count(*) FROM migrate.history WHERE version = '6' AND action = 'attempt'}),
 	'>', 0,
 	'latest() with retries: the failed attempts are in the history');
+$bg->quit;
+
+# by default, an attempt waits 3 s for a lock, then is retried: each
+# retry says who holds the lock and what it runs
+$node->safe_psql('postgres', q{SELECT count(*) FROM migrate.rollback()});
+$holder = hold_lock();
+$bg = $node->background_psql('postgres', on_error_stop => 0);
+$bg->query_until(qr/started/, q{
+\echo started
+SELECT 'applied ' || string_agg(version, ',') FROM migrate.latest();
+});
+# (between attempts, the backend waits in migrate's backoff)
+ok( $node->poll_query_until(
+		'postgres', q{
+	SELECT count(*) > 0 FROM pg_stat_activity
+	 WHERE wait_event_type = 'Extension' AND backend_type = 'client backend'}),
+	'by default, an attempt that waits for a lock times out and is retried');
+$holder->query_safe('COMMIT');
+$holder->quit;
+$res = $bg->query('SELECT 1');
+like($res, qr/^applied 6$/m, 'and applies once the lock is released');
+like($bg->{stderr},
+	qr/NOTICE:  migration "6" could not get a lock on attempt 1 of 4, retrying in 3000 ms\nDETAIL:  It waited for a lock on relation "public\.items" in statement 1; process \d+ holds locks on it\. It runs \d+ \(idle in transaction\): LOCK items IN ACCESS SHARE MODE[ ;]*\./,
+	'the NOTICE of the retry says who holds the lock and what it runs');
 $bg->quit;
 
 # run() commits each failed attempt, so nothing is held while it waits
