@@ -359,3 +359,72 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log_prunes', '');
 SELECT pg_catalog.pg_extension_config_dump('migrate.ddl_log_prunes_id_seq', '');
 
 REVOKE ALL ON TABLE migrate.ddl_log_prunes FROM PUBLIC;
+
+--
+-- 5. Drift stays drift until it is captured or dismissed.
+--
+-- 0.1.0's drift was the DDL outside migrations since the newest history
+-- entry, so any deploy in between hid what an ORM had changed.  Now
+-- capture() and dismiss_drift() each record the last migrate.ddl_log id
+-- they settled; the drift is what comes after the highest.  The update
+-- settles what 0.1.0 no longer showed as drift, so drift() shows the same
+-- rows after it as before it.
+--
+CREATE TABLE migrate.drift_settled (
+    through_id      pg_catalog.int8 NOT NULL,
+    action          pg_catalog.text NOT NULL,
+    version         pg_catalog.text,
+    reason          pg_catalog.text,
+    settled_at      pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    settled_by      pg_catalog.name NOT NULL,
+    session_role    pg_catalog.name NOT NULL DEFAULT session_user,
+    CONSTRAINT drift_settled_action
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['capture', 'dismiss', 'update'])),
+    CONSTRAINT drift_settled_capture_version
+        CHECK ((action OPERATOR(pg_catalog.=) 'capture') OPERATOR(pg_catalog.=) (version IS NOT NULL)),
+    CONSTRAINT drift_settled_dismiss_reason
+        CHECK ((action OPERATOR(pg_catalog.=) 'dismiss') OPERATOR(pg_catalog.<=) (reason IS NOT NULL))
+);
+
+CREATE INDEX drift_settled_through_idx ON migrate.drift_settled (through_id);
+
+COMMENT ON TABLE migrate.drift_settled IS
+'each capture() and dismiss_drift(): the last migrate.ddl_log id it settled, who, when, and the migration or the reason; drift() is what comes after the highest; append-only';
+
+CREATE TRIGGER drift_settled_append_only
+    BEFORE UPDATE OR DELETE ON migrate.drift_settled
+    FOR EACH ROW EXECUTE FUNCTION migrate.history_guard();
+
+CREATE TRIGGER drift_settled_no_truncate
+    BEFORE TRUNCATE ON migrate.drift_settled
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+
+ALTER TABLE migrate.drift_settled ENABLE ALWAYS TRIGGER drift_settled_append_only;
+ALTER TABLE migrate.drift_settled ENABLE ALWAYS TRIGGER drift_settled_no_truncate;
+
+COMMENT ON FUNCTION migrate.history_guard() IS
+'trigger function that keeps migrate.history, migrate.seed_runs, migrate.ddl_log_prunes and migrate.drift_settled append-only';
+
+INSERT INTO migrate.drift_settled (through_id, action, reason, settled_by)
+SELECT pg_catalog.max(l.id), 'update', 'what 0.1.0 did not show as drift', session_user
+  FROM migrate.ddl_log l
+ WHERE l.at OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(h.started_at) FROM migrate.history h)
+HAVING pg_catalog.max(l.id) IS NOT NULL;
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.drift_settled', '');
+
+REVOKE ALL ON TABLE migrate.drift_settled FROM PUBLIC;
+
+CREATE FUNCTION migrate.dismiss_drift(reason pg_catalog.text, through_id pg_catalog.int8 DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_dismiss_drift'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.dismiss_drift(pg_catalog.text, pg_catalog.int8) IS
+'acknowledge the drift (or the drift up to the migrate.ddl_log id through_id) without capturing it, recording who and why; returns how many statements were dismissed';
+
+REVOKE ALL ON FUNCTION migrate.dismiss_drift(pg_catalog.text, pg_catalog.int8) FROM PUBLIC;
+
+COMMENT ON FUNCTION migrate.drift() IS
+'the DDL recorded outside migrations (and outside extension scripts) that no capture() or dismiss_drift() settled, in order';

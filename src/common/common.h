@@ -32,12 +32,36 @@
  */
 #define MIGRATE_QUERY_MAX_ARGS	20
 
+/*
+ * The rows "l" of migrate.ddl_log that are drift: DDL outside migrations
+ * and outside extension scripts (their CREATE or ALTER EXTENSION statement
+ * is the drift) that no capture() or dismiss_drift() has settled, however
+ * many deploys ran since.  Shared by drift.c and the engine's warning.
+ */
+#define MIGRATE_DRIFT_CONDITION \
+	"l.migration IS NULL AND l.extension IS NULL" \
+	" AND l.id OPERATOR(pg_catalog.>) COALESCE(" \
+	"       (SELECT pg_catalog.max(s.through_id) FROM migrate.drift_settled s), 0)"
+
+/*
+ * The same for a database whose extension is still at 0.1.0 (no
+ * migrate.drift_settled): 0.1.0's drift, since the newest history entry.
+ */
+#define MIGRATE_DRIFT_CONDITION_0_1 \
+	"l.migration IS NULL AND l.extension IS NULL" \
+	" AND l.at OPERATOR(pg_catalog.>) COALESCE(" \
+	"       (SELECT pg_catalog.max(h.started_at) FROM migrate.history h)," \
+	"       '-infinity'::pg_catalog.timestamptz)"
+
 typedef struct MigrateQuery
 {
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[MIGRATE_QUERY_MAX_ARGS];
 	SPIPlanPtr	plan;			/* set on first use */
+	const char *sql_0_1;		/* the query for a database still at 0.1.0,
+								 * when it differs */
+	SPIPlanPtr	plan_0_1;
 } MigrateQuery;
 
 /*
@@ -68,6 +92,7 @@ extern int	migrate_lock_timeout;
 /* migrate.lock_timeout = -1 for a migration in the caller's transaction */
 #define MIGRATE_DEFAULT_LOCK_TIMEOUT_MS 3000
 extern int	migrate_effective_lock_timeout(bool in_worker);
+extern bool migrate_schema_is_0_1(void);
 extern int	migrate_lock_retries;
 extern char *migrate_environment;
 extern int	migrate_strict;

@@ -110,6 +110,20 @@ leave_owner_mode(CatalogMode *mode)
 }
 
 /*
+ * True if the extension's objects in this database are still 0.1.0's
+ * (ALTER EXTENSION migrate UPDATE not run yet): the 0.2.0 library keeps
+ * working there, with 0.1.0's drift.
+ */
+bool
+migrate_schema_is_0_1(void)
+{
+	Oid			nspid = get_namespace_oid(MIGRATE_SCHEMA, true);
+
+	return !OidIsValid(nspid) ||
+		!OidIsValid(get_relname_relid("drift_settled", nspid));
+}
+
+/*
  * Run one of migrate's own queries as the extension owner.  On error the
  * (sub)transaction abort restores the identity and settings.  Returns the
  * SPI result code; the rows are in SPI_tuptable, which the caller frees.
@@ -123,6 +137,31 @@ migrate_store_exec(MigrateQuery *query, Datum *values, const char *nulls,
 	int			ret;
 
 	enter_owner_mode(&mode);
+
+	/* a database still at 0.1.0 has its own form of a few queries */
+	if (query->sql_0_1 && migrate_schema_is_0_1())
+	{
+		if (query->plan_0_1 == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare_cursor(query->sql_0_1, query->nargs,
+												  query->argtypes,
+												  CURSOR_OPT_GENERIC_PLAN);
+
+			if (plan == NULL)
+				elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+					 query->sql_0_1, SPI_result_code_string(SPI_result));
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "SPI_keepplan failed");
+			query->plan_0_1 = plan;
+		}
+		ret = SPI_execute_plan(query->plan_0_1, values, nulls, false, count);
+		if (ret < 0)
+			elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
+				 query->sql_0_1, SPI_result_code_string(ret));
+		leave_owner_mode(&mode);
+		MemoryContextSwitchTo(oldcontext);
+		return ret;
+	}
 
 	if (query->plan == NULL)
 	{

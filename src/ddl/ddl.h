@@ -86,4 +86,28 @@ extern void migrate_ddl_refuse_drop(Node *parsetree);
 /* in trigger.c */
 extern void migrate_ddl_init(void);
 
+/*
+ * An object of a command of the drift, as capture() reads it (drift.c, inverse.c).
+ */
+typedef struct CapturedRow
+{
+	bool		dropped;
+	char	   *command_tag;
+	char	   *object_type;
+	char	   *identity;
+	char	   *definition;
+	bool		cascaded;
+} CapturedRow;
+
+/*
+ * One DDL command of the drift: its statement and the objects it reported.
+ */
+typedef struct CapturedCommand
+{
+	char	   *statement;
+	List	   *rows;			/* CapturedRow, NIL if it changed nothing */
+} CapturedCommand;
+
+extern char *migrate_ddl_inverse(Node *stmt, CapturedCommand *cmd);
+
 #endif							/* MIGRATE_DDL_H */

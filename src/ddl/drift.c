@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * drift.c
- *	  Drift: the DDL recorded outside migrations since migrate last
- *	  changed the schema; drift(), capture() and prune_ddl_log().
+ *	  Drift: the DDL recorded outside migrations that nobody captured or
+ *	  dismissed; drift(), capture(), dismiss_drift() and prune_ddl_log().
  *
  * The drift is what migrate.ddl_log holds outside migrations (migration
  * IS NULL) and outside extension scripts (their CREATE or ALTER EXTENSION
- * statement is the drift) since the last entry of migrate.history: the
- * last migration applied, reverted, captured or otherwise recorded.
+ * statement is the drift) that no capture() or dismiss_drift() settled:
+ * each records in migrate.drift_settled the last log id it settled, so
+ * drift stays drift across any number of deploys until someone decides.
  *
  * capture() turns the drift into a migration, registered and marked
  * applied without running anything: its up script is the drift's
@@ -25,8 +26,8 @@
  * Where the inverse is not known (DROP TABLE, DROP COLUMN, ALTER COLUMN
  * TYPE, GRANT, COMMENT, ...) the down script says so in a comment and a
  * NOTICE says so too; if no statement has a known inverse, the migration
- * is irreversible (no down script).  The inverses are built from the
- * statements' parse trees and the identities the log recorded, so they
+ * is irreversible (no down script).  inverse.c builds the inverses from
+ * the statements' parse trees and the identities the log recorded, so they
  * use the names as the log has them, schema-qualified where it could.
  *
  * IDENTIFICATION
@@ -57,25 +58,28 @@ PG_FUNCTION_INFO_V1(migrate_drift);
 PG_FUNCTION_INFO_V1(migrate_capture);
 PG_FUNCTION_INFO_V1(migrate_prune_ddl_log);
 PG_FUNCTION_INFO_V1(migrate_drift_count);
+PG_FUNCTION_INFO_V1(migrate_dismiss_drift);
 
 /* The rows of the log that are drift. */
-#define DRIFT_CONDITION \
-	"l.migration IS NULL AND l.extension IS NULL" \
-	" AND l.at OPERATOR(pg_catalog.>) COALESCE(" \
-	"       (SELECT pg_catalog.max(h.started_at) FROM migrate.history h)," \
-	"       '-infinity'::pg_catalog.timestamptz)"
+#define DRIFT_CONDITION MIGRATE_DRIFT_CONDITION
+#define DRIFT_CONDITION_0_1 MIGRATE_DRIFT_CONDITION_0_1
 
 static MigrateQuery drift_query = {
 	.sql =
 		"SELECT l.* FROM migrate.ddl_log l WHERE " DRIFT_CONDITION
 		" ORDER BY l.id",
-	.nargs = 0
+	.nargs = 0,
+	.sql_0_1 =
+		"SELECT l.* FROM migrate.ddl_log l WHERE " DRIFT_CONDITION_0_1
+		" ORDER BY l.id"
 };
 
 static MigrateQuery drift_count_query = {
 	.sql =
 		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " DRIFT_CONDITION,
-	.nargs = 0
+	.nargs = 0,
+	.sql_0_1 =
+		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " DRIFT_CONDITION_0_1
 };
 
 static MigrateQuery capture_rows_query = {
@@ -90,7 +94,43 @@ static MigrateQuery capture_rows_query = {
 		"       WITH ORDINALITY AS o ON true"
 		" WHERE " DRIFT_CONDITION
 		" ORDER BY l.id, o.ordinality",
-	.nargs = 0
+	.nargs = 0,
+	.sql_0_1 =
+		"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type,"
+		"       o.object_identity, o.definition, o.cascaded"
+		"  FROM migrate.ddl_log l"
+		"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)"
+		"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text,"
+		"           object_type pg_catalog.text, object_identity pg_catalog.text,"
+		"           definition pg_catalog.text, cascaded pg_catalog.bool))"
+		"       WITH ORDINALITY AS o ON true"
+		" WHERE " DRIFT_CONDITION_0_1
+		" ORDER BY l.id, o.ordinality"
+};
+
+static MigrateQuery drift_last_query = {
+	.sql =
+		"SELECT pg_catalog.max(l.id), pg_catalog.count(*)::pg_catalog.int8"
+		"  FROM migrate.ddl_log l WHERE " DRIFT_CONDITION
+		"   AND ($1 IS NULL OR l.id OPERATOR(pg_catalog.<=) $1)",
+	.nargs = 1,
+	.argtypes = {INT8OID}
+};
+
+static MigrateQuery drift_has_id_query = {
+	.sql =
+		"SELECT EXISTS (SELECT FROM migrate.ddl_log l"
+		"                WHERE l.id OPERATOR(pg_catalog.=) $1 AND " DRIFT_CONDITION ")",
+	.nargs = 1,
+	.argtypes = {INT8OID}
+};
+
+static MigrateQuery settle_query = {
+	.sql =
+		"INSERT INTO migrate.drift_settled (through_id, action, version, reason, settled_by)"
+		" VALUES ($1, $2, $3, $4, $5)",
+	.nargs = 5,
+	.argtypes = {INT8OID, TEXTOID, TEXTOID, TEXTOID, NAMEOID}
 };
 
 static MigrateQuery version_known_query = {
@@ -117,30 +157,19 @@ static MigrateQuery prune_query = {
 		" SELECT $3, $1, $2, pg_catalog.count(*) FROM d"
 		" RETURNING rows_removed",
 	.nargs = 3,
-	.argtypes = {INTERVALOID, BOOLOID, NAMEOID}
+	.argtypes = {INTERVALOID, BOOLOID, NAMEOID},
+	.sql_0_1 =
+		"WITH d AS ("
+		"  DELETE FROM migrate.ddl_log l"
+		"   WHERE l.at OPERATOR(pg_catalog.<)"
+		"         (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+		"     AND NOT ($2 AND " DRIFT_CONDITION_0_1 ")"
+		"  RETURNING 1)"
+		" INSERT INTO migrate.ddl_log_prunes (role, older_than, keep_drift,"
+		"        rows_removed)"
+		" SELECT $3, $1, $2, pg_catalog.count(*) FROM d"
+		" RETURNING rows_removed"
 };
-
-/*
- * An object of a command of the drift, as capture() reads it.
- */
-typedef struct CapturedRow
-{
-	bool		dropped;
-	char	   *command_tag;
-	char	   *object_type;
-	char	   *identity;
-	char	   *definition;
-	bool		cascaded;
-} CapturedRow;
-
-/*
- * One DDL command of the drift: its statement and the objects it reported.
- */
-typedef struct CapturedCommand
-{
-	char	   *statement;
-	List	   *rows;			/* CapturedRow, NIL if it changed nothing */
-} CapturedCommand;
 
 /*
  * Refuse unless the current user has privilege "mode" on migrate.ddl_log:
@@ -220,7 +249,7 @@ migrate_drift_count(PG_FUNCTION_ARGS)
  * The drift, as commands in order.
  */
 static List *
-read_drift(void)
+read_drift(int64 *last_id)
 {
 	List	   *commands = NIL;
 	CapturedCommand *current = NULL;
@@ -264,447 +293,8 @@ read_drift(void)
 		current->rows = lappend(current->rows, row);
 	}
 	migrate_store_done();
+	*last_id = current_id;
 	return commands;
-}
-
-/*
- * The first object "cmd" created or altered (with command tag "tag", if
- * given), or NULL.
- */
-static CapturedRow *
-find_row(CapturedCommand *cmd, const char *tag)
-{
-	ListCell   *lc;
-
-	foreach(lc, cmd->rows)
-	{
-		CapturedRow *row = (CapturedRow *) lfirst(lc);
-
-		if (!row->dropped &&
-			(tag == NULL || (row->command_tag && strcmp(row->command_tag, tag) == 0)))
-			return row;
-	}
-	return NULL;
-}
-
-/*
- * True if the command reported no object: it changed nothing.
- */
-static bool
-changed_nothing(CapturedCommand *cmd)
-{
-	return cmd->rows == NIL;
-}
-
-/*
- * Join the inverses "parts" (in the order they must run) into one text.
- */
-static char *
-join_statements(List *parts)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, parts)
-		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ";\n" : "",
-						 (char *) lfirst(lc));
-	return buf.data;
-}
-
-/*
- * The keyword after DROP for the object a CREATE statement creates, or
- * NULL if it is not known.
- */
-static const char *
-created_kind(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_CreateStmt:
-			return "TABLE";
-		case T_CreateForeignTableStmt:
-			return "FOREIGN TABLE";
-		case T_CreateTableAsStmt:
-			return ((CreateTableAsStmt *) stmt)->objtype == OBJECT_MATVIEW ?
-				"MATERIALIZED VIEW" : "TABLE";
-		case T_ViewStmt:
-			return "VIEW";
-		case T_IndexStmt:
-			return "INDEX";
-		case T_CreateSeqStmt:
-			return "SEQUENCE";
-		case T_CreateFunctionStmt:
-			return ((CreateFunctionStmt *) stmt)->is_procedure ?
-				"PROCEDURE" : "FUNCTION";
-		case T_CompositeTypeStmt:
-		case T_CreateEnumStmt:
-		case T_CreateRangeStmt:
-			return "TYPE";
-		case T_CreateDomainStmt:
-			return "DOMAIN";
-		case T_CreateSchemaStmt:
-			return "SCHEMA";
-		case T_CreateExtensionStmt:
-			return "EXTENSION";
-		case T_CreateTrigStmt:
-			return "TRIGGER";
-		case T_CreatePolicyStmt:
-			return "POLICY";
-		case T_RuleStmt:
-			return ((RuleStmt *) stmt)->replace ? NULL : "RULE";
-		case T_CreatePublicationStmt:
-			return "PUBLICATION";
-		case T_CreateStatsStmt:
-			return "STATISTICS";
-		case T_CreateCastStmt:
-			return "CAST";
-		case T_CreateConversionStmt:
-			return "CONVERSION";
-		case T_CreateOpClassStmt:
-			return "OPERATOR CLASS";
-		case T_CreateOpFamilyStmt:
-			return "OPERATOR FAMILY";
-		case T_CreateAmStmt:
-			return "ACCESS METHOD";
-		case T_CreateFdwStmt:
-			return "FOREIGN DATA WRAPPER";
-		case T_CreateForeignServerStmt:
-			return "SERVER";
-		case T_DefineStmt:
-			{
-				DefineStmt *ds = (DefineStmt *) stmt;
-
-				if (ds->replace)
-					return NULL;
-				switch (ds->kind)
-				{
-					case OBJECT_AGGREGATE:
-						return "AGGREGATE";
-					case OBJECT_OPERATOR:
-						return "OPERATOR";
-					case OBJECT_TYPE:
-						return "TYPE";
-					case OBJECT_COLLATION:
-						return "COLLATION";
-					case OBJECT_TSCONFIGURATION:
-						return "TEXT SEARCH CONFIGURATION";
-					case OBJECT_TSDICTIONARY:
-						return "TEXT SEARCH DICTIONARY";
-					case OBJECT_TSPARSER:
-						return "TEXT SEARCH PARSER";
-					case OBJECT_TSTEMPLATE:
-						return "TEXT SEARCH TEMPLATE";
-					default:
-						return NULL;
-				}
-			}
-		default:
-			return NULL;
-	}
-}
-
-/*
- * The inverse of a CREATE command: drop what it created, or put back the
- * definition it replaced.
- */
-static char *
-inverse_of_create(Node *stmt, CapturedCommand *cmd)
-{
-	const char *kind = created_kind(stmt);
-	CapturedRow *row;
-
-	if (kind == NULL)
-		return NULL;
-	row = find_row(cmd, GetCommandTagName(CreateCommandTag(stmt)));
-	if (row == NULL || row->identity == NULL)
-		return NULL;
-	if (row->definition)
-		return pstrdup(row->definition);
-	return psprintf("DROP %s %s%s", kind, row->identity,
-					IsA(stmt, CreateSchemaStmt) &&
-					((CreateSchemaStmt *) stmt)->schemaElts != NIL ?
-					" CASCADE" : "");
-}
-
-/*
- * The inverse of a DROP: the definitions of everything it dropped, kept
- * before the drop, in reverse order.
- */
-static char *
-inverse_of_drop(CapturedCommand *cmd)
-{
-	List	   *parts = NIL;
-	ListCell   *lc;
-
-	foreach(lc, cmd->rows)
-	{
-		CapturedRow *row = (CapturedRow *) lfirst(lc);
-
-		if (!row->dropped)
-			continue;
-		if (row->definition == NULL)
-			return NULL;
-		parts = lcons(row->definition, parts);
-	}
-	return join_statements(parts);
-}
-
-/*
- * The definition of the constraint "name" a command dropped, or NULL.
- * *found says whether it dropped it at all.
- */
-static char *
-dropped_constraint(CapturedCommand *cmd, const char *name, bool *found)
-{
-	char	   *prefix = psprintf("%s on ", quote_identifier(name));
-	ListCell   *lc;
-
-	*found = false;
-	foreach(lc, cmd->rows)
-	{
-		CapturedRow *row = (CapturedRow *) lfirst(lc);
-
-		if (row->dropped && !row->cascaded &&
-			row->identity && strncmp(row->identity, prefix, strlen(prefix)) == 0)
-		{
-			*found = true;
-			return row->definition;
-		}
-	}
-	return NULL;
-}
-
-/*
- * The inverse of ALTER TABLE: each subcommand's, in reverse order; NULL
- * if one of them has none.
- */
-static char *
-inverse_of_alter_table(AlterTableStmt *at, CapturedCommand *cmd)
-{
-	const char *keyword;
-	CapturedRow *row = find_row(cmd, NULL);
-	List	   *parts = NIL;
-	ListCell   *lc;
-
-	if (at->objtype == OBJECT_TABLE)
-		keyword = "ALTER TABLE";
-	else if (at->objtype == OBJECT_FOREIGN_TABLE)
-		keyword = "ALTER FOREIGN TABLE";
-	else
-		return NULL;
-	if (row == NULL || row->identity == NULL)
-		return NULL;
-
-	foreach(lc, at->cmds)
-	{
-		AlterTableCmd *sub = lfirst_node(AlterTableCmd, lc);
-		char	   *inverse;
-
-		switch (sub->subtype)
-		{
-			case AT_AddColumn:
-				if (sub->missing_ok)
-					return NULL;	/* the column may have been there */
-				inverse = psprintf("%s %s DROP COLUMN %s", keyword, row->identity,
-								   quote_identifier(castNode(ColumnDef, sub->def)->colname));
-				break;
-			case AT_AddConstraint:
-				{
-					Constraint *con = castNode(Constraint, sub->def);
-
-					if (con->conname == NULL)
-						return NULL;	/* its name was generated */
-					inverse = psprintf("%s %s DROP CONSTRAINT %s", keyword,
-									   row->identity,
-									   quote_identifier(con->conname));
-				}
-				break;
-			case AT_DropConstraint:
-				{
-					bool		found;
-
-					inverse = dropped_constraint(cmd, sub->name, &found);
-					if (!found && sub->missing_ok)
-						continue;	/* it was not there */
-					if (inverse == NULL)
-						return NULL;
-				}
-				break;
-			default:
-				return NULL;
-		}
-		parts = lcons(inverse, parts);
-	}
-	return join_statements(parts);
-}
-
-/*
- * The inverse of ALTER DOMAIN ADD or DROP CONSTRAINT.
- */
-static char *
-inverse_of_alter_domain(AlterDomainStmt *ad, CapturedCommand *cmd)
-{
-	CapturedRow *row = find_row(cmd, NULL);
-
-	if (ad->subtype == 'C')
-	{
-		Constraint *con = castNode(Constraint, ad->def);
-
-		if (con->conname == NULL || row == NULL || row->identity == NULL)
-			return NULL;
-		return psprintf("ALTER DOMAIN %s DROP CONSTRAINT %s", row->identity,
-						quote_identifier(con->conname));
-	}
-	if (ad->subtype == 'X')
-	{
-		bool		found;
-		char	   *def = dropped_constraint(cmd, ad->name, &found);
-
-		if (!found && ad->missing_ok)
-			return "";
-		return def;
-	}
-	return NULL;
-}
-
-/*
- * A relation as the statement wrote it, quoted.
- */
-static char *
-relation_sql(RangeVar *rv)
-{
-	return quote_qualified_identifier(rv->schemaname, rv->relname);
-}
-
-/*
- * The keyword after ALTER for a kind of relation.
- */
-static const char *
-relation_keyword(ObjectType objtype)
-{
-	switch (objtype)
-	{
-		case OBJECT_TABLE:
-			return "TABLE";
-		case OBJECT_VIEW:
-			return "VIEW";
-		case OBJECT_MATVIEW:
-			return "MATERIALIZED VIEW";
-		case OBJECT_INDEX:
-			return "INDEX";
-		case OBJECT_SEQUENCE:
-			return "SEQUENCE";
-		case OBJECT_FOREIGN_TABLE:
-			return "FOREIGN TABLE";
-		default:
-			return NULL;
-	}
-}
-
-/*
- * The inverse of a RENAME: rename back.
- */
-static char *
-inverse_of_rename(RenameStmt *rs, CapturedCommand *cmd)
-{
-	CapturedRow *row = find_row(cmd, NULL);
-	const char *identity = row ? row->identity : NULL;
-	const char *newname = quote_identifier(rs->newname);
-
-	switch (rs->renameType)
-	{
-		case OBJECT_TABLE:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_INDEX:
-		case OBJECT_SEQUENCE:
-		case OBJECT_FOREIGN_TABLE:
-			if (identity == NULL)
-				return NULL;
-			return psprintf("ALTER %s %s RENAME TO %s",
-							relation_keyword(rs->renameType), identity,
-							quote_identifier(rs->relation->relname));
-		case OBJECT_COLUMN:
-			if (relation_keyword(rs->relationType) == NULL)
-				return NULL;
-			return psprintf("ALTER %s %s RENAME COLUMN %s TO %s",
-							relation_keyword(rs->relationType),
-							relation_sql(rs->relation), newname,
-							quote_identifier(rs->subname));
-		case OBJECT_TABCONSTRAINT:
-			return psprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s",
-							relation_sql(rs->relation), newname,
-							quote_identifier(rs->subname));
-		case OBJECT_TRIGGER:
-		case OBJECT_POLICY:
-		case OBJECT_RULE:
-			return psprintf("ALTER %s %s ON %s RENAME TO %s",
-							rs->renameType == OBJECT_TRIGGER ? "TRIGGER" :
-							rs->renameType == OBJECT_POLICY ? "POLICY" : "RULE",
-							newname, relation_sql(rs->relation),
-							quote_identifier(rs->subname));
-		case OBJECT_ATTRIBUTE:
-			return psprintf("ALTER TYPE %s RENAME ATTRIBUTE %s TO %s",
-							relation_sql(rs->relation), newname,
-							quote_identifier(rs->subname));
-		case OBJECT_SCHEMA:
-			return psprintf("ALTER SCHEMA %s RENAME TO %s", newname,
-							quote_identifier(rs->subname));
-		case OBJECT_FUNCTION:
-		case OBJECT_PROCEDURE:
-		case OBJECT_ROUTINE:
-		case OBJECT_AGGREGATE:
-			if (identity == NULL)
-				return NULL;
-			return psprintf("ALTER %s %s RENAME TO %s",
-							rs->renameType == OBJECT_PROCEDURE ? "PROCEDURE" :
-							rs->renameType == OBJECT_ROUTINE ? "ROUTINE" :
-							rs->renameType == OBJECT_AGGREGATE ? "AGGREGATE" :
-							"FUNCTION", identity,
-							quote_identifier(strVal(llast(castNode(ObjectWithArgs, rs->object)->objname))));
-		case OBJECT_TYPE:
-		case OBJECT_DOMAIN:
-			if (identity == NULL)
-				return NULL;
-			return psprintf("ALTER %s %s RENAME TO %s",
-							rs->renameType == OBJECT_TYPE ? "TYPE" : "DOMAIN",
-							identity,
-							quote_identifier(strVal(llast(castNode(List, rs->object)))));
-		case OBJECT_DOMCONSTRAINT:
-			return psprintf("ALTER DOMAIN %s RENAME CONSTRAINT %s TO %s",
-							NameListToQuotedString(castNode(List, rs->object)),
-							newname, quote_identifier(rs->subname));
-		case OBJECT_PUBLICATION:
-			return psprintf("ALTER PUBLICATION %s RENAME TO %s", newname,
-							quote_identifier(strVal(rs->object)));
-		default:
-			return NULL;
-	}
-}
-
-/*
- * The inverse of one captured command: NULL when it is not known, "" when
- * there is nothing to undo.
- */
-static char *
-inverse_of(Node *stmt, CapturedCommand *cmd)
-{
-	if (changed_nothing(cmd))
-		return "";
-	switch (nodeTag(stmt))
-	{
-		case T_DropStmt:
-			return inverse_of_drop(cmd);
-		case T_AlterTableStmt:
-			return inverse_of_alter_table((AlterTableStmt *) stmt, cmd);
-		case T_AlterDomainStmt:
-			return inverse_of_alter_domain((AlterDomainStmt *) stmt, cmd);
-		case T_RenameStmt:
-			return inverse_of_rename((RenameStmt *) stmt, cmd);
-		default:
-			return inverse_of_create(stmt, cmd);
-	}
 }
 
 /*
@@ -768,7 +358,7 @@ build_capture(Capture *cap, List *commands)
 	foreach(lc, commands)
 	{
 		int			i = foreach_current_index(lc);
-		char	   *inverse = inverse_of(migrate_statement_parsetree(script, i),
+		char	   *inverse = migrate_ddl_inverse(migrate_statement_parsetree(script, i),
 										 (CapturedCommand *) lfirst(lc));
 
 		if (inverse == NULL)
@@ -815,6 +405,93 @@ build_capture(Capture *cap, List *commands)
 }
 
 /*
+ * Record that the drift up to log id "through" is settled, by capture()
+ * (with the migration's "version") or dismiss_drift() (with a "reason").
+ */
+static void
+settle_drift(int64 through, const char *action, const char *version,
+			 const char *reason)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	/* a database still at 0.1.0 settles by its history, as 0.1.0 did */
+	if (migrate_schema_is_0_1())
+		return;
+	values[0] = Int64GetDatum(through);
+	values[1] = CStringGetTextDatum(action);
+	values[2] = version ? CStringGetTextDatum(version) : (Datum) 0;
+	nulls[2] = version ? ' ' : 'n';
+	values[3] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	nulls[3] = reason ? ' ' : 'n';
+	values[4] = DirectFunctionCall1(namein,
+									CStringGetDatum(migrate_current_user_name()));
+	(void) migrate_store_exec(&settle_query, values, nulls, 0);
+}
+
+/*
+ * dismiss_drift(reason text, through_id bigint) returns bigint
+ *
+ * Acknowledge the drift, or the drift up to and including log entry
+ * "through_id", without capturing it: it no longer shows in drift(),
+ * summary or check(), and the decision is recorded with who and why.
+ * Returns how many statements were dismissed.
+ */
+Datum
+migrate_dismiss_drift(PG_FUNCTION_ARGS)
+{
+	char	   *reason = migrate_text_arg(fcinfo, 0);
+	bool		has_through = !PG_ARGISNULL(1);
+	int64		through = has_through ? PG_GETARG_INT64(1) : 0;
+	Datum		arg;
+	bool		isnull;
+	int64		last;
+	int64		count;
+
+	if (reason == NULL || reason[strspn(reason, " \t\n\r")] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reason must not be empty"),
+				 errdetail("Nothing was dismissed."),
+				 errhint("Say why the drift is acknowledged, for the record: migrate.dismiss_drift(reason => 'made by the ORM at boot, no schema change').")));
+	require_log_privilege(ACL_SELECT, "dismiss_drift");
+
+	migrate_call_begin();
+	if (has_through)
+	{
+		arg = Int64GetDatum(through);
+		(void) migrate_store_exec(&drift_has_id_query, &arg, NULL, 1);
+		if (!DatumGetBool(migrate_store_getdatum(0, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("DDL log entry %lld is not drift", (long long) through),
+					 errdetail("through_id must be the id of a migrate.ddl_log row that migrate.drift() shows. Nothing was dismissed."),
+					 errhint("SELECT id, statement FROM migrate.drift() lists the drift with its ids.")));
+		migrate_store_done();
+	}
+	arg = has_through ? Int64GetDatum(through) : (Datum) 0;
+	(void) migrate_store_exec(&drift_last_query, &arg, has_through ? NULL : "n", 1);
+	last = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("there is no drift to dismiss"),
+				 errdetail("Every DDL statement recorded outside migrations is captured or dismissed."),
+				 errhint("SELECT * FROM migrate.drift() lists the DDL recorded outside migrations.")));
+	count = DatumGetInt64(migrate_store_getdatum(0, 2, &isnull));
+	migrate_store_done();
+
+	settle_drift(last, "dismiss", NULL, reason);
+	ereport(NOTICE,
+			(errmsg_plural("dismissed %lld DDL statement recorded outside migrations",
+						   "dismissed %lld DDL statements recorded outside migrations",
+						   count, (long long) count),
+			 errdetail("They stay in migrate.ddl_log; migrate.drift_settled records who dismissed them and why.")));
+	migrate_call_end();
+	PG_RETURN_INT64(count);
+}
+
+/*
  * capture(version, name) returns (version, name, statements, up, down)
  *
  * Turn the drift into a registered migration marked applied: nothing is
@@ -826,6 +503,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 {
 	Capture		cap;
 	List	   *commands;
+	int64		last_id;
 	Datum		arg;
 	bool		isnull;
 	bool		known;
@@ -854,12 +532,12 @@ migrate_capture(PG_FUNCTION_ARGS)
 				 errdetail("Nothing was captured."),
 				 errhint("Capture the drift as a new migration, with a version no migration has.")));
 
-	commands = read_drift();
+	commands = read_drift(&last_id);
 	if (commands == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("there is no drift to capture"),
-				 errdetail("No DDL was recorded outside migrations since the last migration was applied, reverted or captured."),
+				 errdetail("Every DDL statement recorded outside migrations is captured or dismissed."),
 				 errhint("SELECT * FROM migrate.drift() lists the DDL recorded outside migrations.")));
 
 	build_capture(&cap, commands);
@@ -867,6 +545,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	(void) migrate_register(cap.version, cap.up, cap.down, cap.name,
 							cap.transactional, NULL, false);
 	migrate_mark_applied(cap.version, migrate_next_batch(), "capture");
+	settle_drift(last_id, "capture", cap.version, NULL);
 
 	ereport(NOTICE,
 			(errmsg_plural("captured %d statement as migration \"%s\", marked applied",

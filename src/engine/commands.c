@@ -237,6 +237,8 @@ latest(FunctionCallInfo fcinfo, const char *target, bool dry_run)
 	migrate_check_not_modified();
 	upto = migrate_target_key(target, &zero);
 	plan = migrate_plan_applies(upto, false);
+	if (plan != NIL)
+		migrate_warn_drift();
 
 	if (plan == NIL)
 	{

@@ -253,6 +253,40 @@ static MigrateQuery applied_below_query = {
 };
 
 /*
+ * How many DDL statements are drift: uncaptured, undismissed.
+ */
+static MigrateQuery drift_count_query = {
+	.sql =
+		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " MIGRATE_DRIFT_CONDITION,
+	.nargs = 0,
+	.sql_0_1 =
+		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " MIGRATE_DRIFT_CONDITION_0_1
+};
+
+/*
+ * Warn before a deploy when DDL ran outside migrations and nobody has
+ * captured or dismissed it: the deploy's migrations are written against
+ * a schema that is not the one in the database.
+ */
+void
+migrate_warn_drift(void)
+{
+	bool		isnull;
+	int64		n;
+
+	(void) migrate_store_exec(&drift_count_query, NULL, NULL, 1);
+	n = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
+	migrate_store_done();
+	if (n > 0)
+		ereport(WARNING,
+				(errmsg_plural("%lld DDL statement ran outside migrations and is not captured",
+							   "%lld DDL statements ran outside migrations and are not captured",
+							   n, (long long) n),
+				 errdetail("The migrations being applied were written against a schema without them."),
+				 errhint("SELECT * FROM migrate.drift() lists them; turn them into a migration with migrate.capture(version), or acknowledge them with migrate.dismiss_drift(reason).")));
+}
+
+/*
  * How many versions a typo hint names at most.
  */
 #define MAX_TYPO_VERSIONS	3

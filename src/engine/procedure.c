@@ -248,6 +248,8 @@ migrate_run(PG_FUNCTION_ARGS)
 		}
 		highest = migrate_highest_applied_entry();
 		batch = migrate_next_batch();
+		if (applies != NIL)
+			migrate_warn_drift();
 
 		if (reverts == NIL && applies == NIL)
 			ereport(NOTICE,
