@@ -13,8 +13,9 @@
  * Its down script drops what the up script creates, newest first and
  * without CASCADE, so that it fails, and reverts nothing, when anything
  * else depends on those objects.  It is safe to run only where it cannot
- * lose data, so it starts by checking that no table in the schemas it
- * covers holds rows, and refuses otherwise.  Extensions, the schemas that hold them
+ * lose data, so it starts by checking that none of the tables the baseline
+ * found holds rows, and refuses otherwise (tables made since, such as an
+ * ORM's or knex's own, are not its to check).  Extensions, the schemas that hold them
  * and the public schema are never dropped: the up script only creates
  * extensions if they are missing, and cannot tell whether it did.
  *
@@ -29,6 +30,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "schema/schema.h"
@@ -70,10 +72,32 @@ dollar_tag(const char *body, const char *base)
 }
 
 /*
- * The down script: a check that no table of the schemas dumped holds
- * rows, then the drops.  NULL when there is nothing to drop.  The check
- * names the schemas rather than every table, so that it stays short (an
- * error shows the statement), and it is stricter, if anything.
+ * The tables of the schemas dumped, as the baseline finds them: its own,
+ * which its down script checks.  Tables created after it (knex's
+ * knex_migrations, say) are not the baseline's to check or drop.
+ */
+static MigrateQuery baseline_tables_query = {
+	.sql =
+		"SELECT pg_catalog.string_agg(pg_catalog.quote_literal("
+		"           pg_catalog.format('%I.%I', n.nspname, c.relname)), ', '"
+		"           ORDER BY n.nspname, c.relname)"
+		"  FROM pg_catalog.pg_class c"
+		"  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+		" WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::pg_catalog.\"char\"[])"
+		"   AND n.nspname OPERATOR(pg_catalog.=) ANY ($1)"
+		"   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+		"                    WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+		"                      AND d.objid OPERATOR(pg_catalog.=) c.oid"
+		"                      AND d.deptype OPERATOR(pg_catalog.=) 'e')",
+	.nargs = 1,
+	.argtypes = {TEXTARRAYOID}
+};
+
+/*
+ * The down script: a check that no table the baseline found holds rows,
+ * then the drops.  NULL when there is nothing to drop.  A table that is
+ * gone by then is not checked; one added since is neither checked nor
+ * dropped, and a drop of its schema then fails, with nothing reverted.
  */
 static char *
 baseline_down(const SchemaResult *schema)
@@ -81,44 +105,48 @@ baseline_down(const SchemaResult *schema)
 	StringInfoData down;
 	StringInfoData body;
 	char	   *tag;
-	int			i;
+	char	   *tables = NULL;
 
 	if (schema->drops[0] == '\0')
 		return NULL;
 
-	initStringInfo(&down);
 	if (schema->has_tables)
 	{
-		initStringInfo(&body);
-		appendStringInfoString(&body,
-							   "\nDECLARE\n"
-							   "    t pg_catalog.regclass;\n"
-							   "    nonempty pg_catalog.bool;\n"
-							   "BEGIN\n"
-							   "    FOR t IN SELECT c.oid FROM pg_catalog.pg_class c\n"
-							   "              JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace\n"
-							   "             WHERE c.relkind OPERATOR(pg_catalog.=) 'r'\n"
-							   "               AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[");
+		Datum	   *elems = palloc(sizeof(Datum) * Max(schema->nschemas, 1));
+		Datum		arg;
+		int			i;
+
 		for (i = 0; i < schema->nschemas; i++)
-			appendStringInfo(&body, "%s%s", i > 0 ? ", " : "",
-							 quote_literal_cstr(schema->schemas[i]));
-		appendStringInfoString(&body,
-							   "])\n"
-							   "               AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d\n"
-							   "                                WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass\n"
-							   "                                  AND d.objid OPERATOR(pg_catalog.=) c.oid\n"
-							   "                                  AND d.deptype OPERATOR(pg_catalog.=) 'e')\n"
-							   "             ORDER BY n.nspname, c.relname LOOP\n"
-							   "        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM ONLY %s)', t)\n"
-							   "            INTO nonempty;\n"
-							   "        IF nonempty THEN\n"
-							   "            RAISE EXCEPTION 'table % holds rows', t\n"
-							   "                USING ERRCODE = 'object_not_in_prerequisite_state',\n"
-							   "                      DETAIL = 'The down script of a baseline drops its objects only when no table holds rows.',\n"
-							   "                      HINT = 'Empty the tables first, or drop the objects by hand and record that with migrate.forget().';\n"
-							   "        END IF;\n"
-							   "    END LOOP;\n"
-							   "END\n");
+			elems[i] = CStringGetTextDatum(schema->schemas[i]);
+		arg = PointerGetDatum(construct_array(elems, schema->nschemas, TEXTOID,
+											  -1, false, TYPALIGN_INT));
+		(void) migrate_store_exec(&baseline_tables_query, &arg, NULL, 1);
+		tables = migrate_store_getstr(0, 1);
+		migrate_store_done();
+	}
+
+	initStringInfo(&down);
+	if (tables)
+	{
+		initStringInfo(&body);
+		appendStringInfo(&body,
+						 "\nDECLARE\n"
+						 "    t pg_catalog.text;\n"
+						 "    nonempty pg_catalog.bool;\n"
+						 "BEGIN\n"
+						 "    FOREACH t IN ARRAY ARRAY[%s]::pg_catalog.text[] LOOP\n"
+						 "        CONTINUE WHEN pg_catalog.to_regclass(t) IS NULL;\n"
+						 "        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM ONLY %%s)', t)\n"
+						 "            INTO nonempty;\n"
+						 "        IF nonempty THEN\n"
+						 "            RAISE EXCEPTION 'table %% holds rows', t\n"
+						 "                USING ERRCODE = 'object_not_in_prerequisite_state',\n"
+						 "                      DETAIL = 'The down script of a baseline drops its objects only when none of its tables holds rows.',\n"
+						 "                      HINT = 'Empty the tables first, or drop the objects by hand and record that with migrate.mark_reverted().';\n"
+						 "        END IF;\n"
+						 "    END LOOP;\n"
+						 "END\n",
+						 tables);
 		tag = dollar_tag(body.data, "baseline");
 		appendStringInfo(&down, "DO %s%s%s;\n", tag, body.data, tag);
 	}
