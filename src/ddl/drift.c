@@ -24,8 +24,9 @@
  *     the event trigger before the drop;
  *   a statement that changed nothing (IF [NOT] EXISTS) -> nothing.
  * Where the inverse is not known (DROP TABLE, DROP COLUMN, ALTER COLUMN
- * TYPE, GRANT, COMMENT, ...) the down script says so in a comment and a
- * NOTICE says so too; if no statement has a known inverse, the migration
+ * TYPE, GRANT, COMMENT, ...) the down script says so in a comment and the
+ * one NOTICE of the capture lists those statements; if no statement has a
+ * known inverse, the migration
  * is irreversible (no down script).  inverse.c builds the inverses from
  * the statements' parse trees and the identities the log recorded, so they
  * use the names as the log has them, schema-qualified where it could.
@@ -323,6 +324,8 @@ typedef struct Capture
 	char	   *down;			/* NULL: irreversible */
 	int			statements;
 	bool		transactional;	/* no statement must run at top level */
+	int			nunknown;		/* statements with no known inverse */
+	StringInfoData unknown;		/* their numbers, "2, 5, 9" */
 } Capture;
 
 /*
@@ -340,6 +343,7 @@ build_capture(Capture *cap, List *commands)
 	ListCell   *lc;
 
 	initStringInfo(&up);
+	initStringInfo(&cap->unknown);
 	foreach(lc, commands)
 	{
 		if (foreach_current_index(lc) > 0)
@@ -369,11 +373,7 @@ build_capture(Capture *cap, List *commands)
 			down_parts = lcons(psprintf("-- no inverse known for statement %d: %s\n",
 										i + 1, first_line),
 							   down_parts);
-			ereport(NOTICE,
-					(errmsg("no inverse known for statement %d of migration \"%s\": %s",
-							i + 1, cap->version, first_line),
-					 errdetail("Its down script says so in a comment."),
-					 errhint("Write the inverse by hand if it is needed.")));
+			appendStringInfo(&cap->unknown, "%s%d", nunknown > 1 ? ", " : "", i + 1);
 		}
 		else if (inverse[0] != '\0')
 		{
@@ -386,12 +386,10 @@ build_capture(Capture *cap, List *commands)
 		}
 	}
 
+	cap->nunknown = nunknown;
 	if (ninverted == 0 && nunknown > 0)
 	{
 		cap->down = NULL;
-		ereport(NOTICE,
-				(errmsg("migration \"%s\" is irreversible", cap->version),
-				 errdetail("No statement of the drift has a known inverse.")));
 		return;
 	}
 
@@ -547,10 +545,28 @@ migrate_capture(PG_FUNCTION_ARGS)
 	migrate_mark_applied(cap.version, migrate_next_batch(), "capture");
 	settle_drift(last_id, "capture", cap.version, NULL);
 
-	ereport(NOTICE,
-			(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
-						   "captured %d statements as migration \"%s\", marked applied",
-						   cap.statements, cap.statements, cap.version)));
+	/* one NOTICE for the whole capture: the down script has the details */
+	if (cap.down == NULL)
+		ereport(NOTICE,
+				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
+							   "captured %d statements as migration \"%s\", marked applied",
+							   cap.statements, cap.statements, cap.version),
+				 errdetail("No statement has a known inverse, so the migration is irreversible."),
+				 errhint("To undo it, reverse its statements by hand and record that with migrate.mark_reverted().")));
+	else if (cap.nunknown > 0)
+		ereport(NOTICE,
+				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
+							   "captured %d statements as migration \"%s\", marked applied",
+							   cap.statements, cap.statements, cap.version),
+				 errdetail_plural("Statement %s has no known inverse: the down script says so in a comment and does not revert it.",
+								  "Statements %s have no known inverse: the down script says so in comments and does not revert them.",
+								  cap.nunknown, cap.unknown.data),
+				 errhint("A rollback of the migration leaves what they did in place: undo that by hand if it is needed.")));
+	else
+		ereport(NOTICE,
+				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
+							   "captured %d statements as migration \"%s\", marked applied",
+							   cap.statements, cap.statements, cap.version)));
 
 	migrate_call_end();
 
