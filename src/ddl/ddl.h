@@ -71,6 +71,8 @@ extern char *migrate_ddl_statement_text(Node *parsetree, bool *top_level);
 extern bool migrate_ddl_names_temporary(Node *parsetree);
 extern bool migrate_ddl_object_temporary(Oid classid, Oid objid);
 extern bool migrate_ddl_grant_temporary(ObjectType objtype, List *objects);
+extern Oid	migrate_ddl_grant_extension(ObjectType objtype, List *objects);
+extern RangeVar *migrate_ddl_owner_relation(List *names);
 extern int	migrate_ddl_relation_columns(Oid relid);
 extern List *migrate_ddl_definitions_before(Node *parsetree,
 											MemoryContext resultcxt);
@@ -109,5 +111,30 @@ typedef struct CapturedCommand
 } CapturedCommand;
 
 extern char *migrate_ddl_inverse(Node *stmt, CapturedCommand *cmd);
+
+/*
+ * An object a command created, altered or dropped: an element of the
+ * objects column of its row (trigger.c, logrow.c).
+ */
+typedef struct LogObject
+{
+	bool		dropped;		/* by sql_drop */
+	char	   *command_tag;
+	char	   *object_type;
+	char	   *schema_name;
+	char	   *identity;
+	bool		cascaded;
+	char	   *definition;
+} LogObject;
+
+extern LogObject *migrate_ddl_log_object(bool dropped, char *command_tag,
+										 char *object_type, char *schema_name,
+										 char *identity, bool cascaded,
+										 char *definition);
+extern Datum migrate_ddl_objects_jsonb(List *objects);
+extern LogObject *migrate_ddl_main_object(List *objects, const char *command_tag);
+extern Datum migrate_ddl_text_datum(const char *s, bool *null);
+extern Datum migrate_ddl_client_addr(bool *isnull);
+extern Datum migrate_ddl_name_datum(const char *s);
 
 #endif							/* MIGRATE_DDL_H */

@@ -66,6 +66,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "catalog/pg_depend.h"
 #include "commands/extension.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
@@ -91,9 +92,9 @@ PG_FUNCTION_INFO_V1(migrate_sql_drop);
 /*
  * A row of migrate.ddl_log is appended directly (migrate_store_append),
  * by the column numbers of ddl.h, or, if a DBA changed the table,
- * inserted by this query, which computes in_extension from extension.
+ * inserted by this query.
  */
-#define LOG_QUERY_ARGS	(Natts_migrate_ddl_log - 1)
+#define LOG_QUERY_ARGS	Natts_migrate_ddl_log
 
 /* the index of column "col" in the values of a row */
 #define LOG_COL(col)	(Anum_migrate_ddl_log_##col - 1)
@@ -130,27 +131,12 @@ static MigrateQuery insert_query = {
 		"       objects, statement, migration, in_extension, extension,"
 		"       top_level, backend_pid, application_name, client_addr)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-		"        $13 IS NOT NULL, $13, $14, $15, $16, $17)",
+		"        $13, $14, $15, $16, $17, $18)",
 	.nargs = LOG_QUERY_ARGS,
 	.argtypes = {INT8OID, TIMESTAMPTZOID, NAMEOID, NAMEOID, XID8OID, TEXTOID,
-		TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
-	INT4OID, TEXTOID, INETOID}
+		TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID,
+	BOOLOID, INT4OID, TEXTOID, INETOID}
 };
-
-/*
- * An object a command created, altered or dropped: an element of the
- * objects column of its row.
- */
-typedef struct LogObject
-{
-	bool		dropped;		/* by sql_drop */
-	char	   *command_tag;
-	char	   *object_type;
-	char	   *schema_name;
-	char	   *identity;
-	bool		cascaded;
-	char	   *definition;
-} LogObject;
 
 /*
  * A DDL command between its ddl_command_start and ddl_command_end.
@@ -511,164 +497,6 @@ definition_of(PendingCommand *entry, Oid classid, Oid objid)
 	return NULL;
 }
 
-static LogObject *
-make_object(bool dropped, char *command_tag, char *object_type,
-			char *schema_name, char *identity, bool cascaded, char *definition)
-{
-	LogObject  *object = palloc(sizeof(LogObject));
-
-	object->dropped = dropped;
-	object->command_tag = command_tag;
-	object->object_type = object_type;
-	object->schema_name = schema_name;
-	object->identity = identity;
-	object->cascaded = cascaded;
-	object->definition = definition;
-	return object;
-}
-
-/*
- * Push "key": value (a string, or null) into a jsonb object being built.
- */
-static void
-push_field(JsonbParseState **state, const char *key, const char *value)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	if (value)
-	{
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	else
-		v.type = jbvNull;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-static void
-push_bool_field(JsonbParseState **state, const char *key, bool value)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	v.type = jbvBool;
-	v.val.boolean = value;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/*
- * The objects column: a jsonb array of the objects, in order, built
- * directly rather than parsed from text.  cascaded and definition are
- * there only when they say something.
- */
-static Datum
-objects_jsonb(List *objects)
-{
-	JsonbParseState *state = NULL;
-	JsonbValue *array;
-	ListCell   *lc;
-
-	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	foreach(lc, objects)
-	{
-		LogObject  *object = (LogObject *) lfirst(lc);
-
-		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		push_bool_field(&state, "dropped", object->dropped);
-		push_field(&state, "command_tag", object->command_tag);
-		push_field(&state, "object_type", object->object_type);
-		push_field(&state, "schema_name", object->schema_name);
-		push_field(&state, "object_identity", object->identity);
-		if (object->cascaded)
-			push_bool_field(&state, "cascaded", true);
-		if (object->definition)
-			push_field(&state, "definition", object->definition);
-		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	}
-	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	return JsonbPGetDatum(JsonbValueToJsonb(array));
-}
-
-/*
- * The object a command is about, for the row's object columns: the first
- * one it created or altered under its own command tag (the table of a
- * CREATE TABLE that also made a sequence and an index, the table of an
- * ALTER TABLE that dropped a column), else the first it dropped by name,
- * else the first one.  NULL if there is none.
- */
-static LogObject *
-main_object(List *objects, const char *command_tag)
-{
-	ListCell   *lc;
-
-	foreach(lc, objects)
-	{
-		LogObject  *object = (LogObject *) lfirst(lc);
-
-		if (!object->dropped && strcmp(object->command_tag, command_tag) == 0)
-			return object;
-	}
-	foreach(lc, objects)
-	{
-		LogObject  *object = (LogObject *) lfirst(lc);
-
-		if (object->dropped && !object->cascaded)
-			return object;
-	}
-	return objects ? (LogObject *) linitial(objects) : NULL;
-}
-
-static Datum
-text_datum(const char *s, bool *null)
-{
-	*null = (s == NULL);
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
-/*
- * The client's address, or NULL: inet_client_addr(), once per backend.
- */
-static Datum
-client_addr(bool *isnull)
-{
-	static bool known = false;
-	static bool addr_null = true;
-	static Datum addr = (Datum) 0;
-
-	if (!known)
-	{
-		LOCAL_FCINFO(fcinfo, 0);
-		Datum		d;
-		MemoryContext old;
-
-		InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
-		d = inet_client_addr(fcinfo);
-		addr_null = fcinfo->isnull;
-		if (!addr_null)
-		{
-			old = MemoryContextSwitchTo(TopMemoryContext);
-			addr = PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
-			MemoryContextSwitchTo(old);
-		}
-		known = true;
-	}
-	*isnull = addr_null;
-	return addr;
-}
-
-static Datum
-name_datum(const char *s)
-{
-	return DirectFunctionCall1(namein, CStringGetDatum(s));
-}
-
 /*
  * Write the row of one command.  Strict mode, if it waited for the
  * command's objects to decide, refuses it now: the objects are not
@@ -676,13 +504,14 @@ name_datum(const char *s)
  */
 static void
 write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
-			  List *objects)
+			  List *objects, Oid about_extension)
 {
 	const char *command_tag = GetCommandTagName(trigdata->tag);
-	LogObject  *main = main_object(objects, command_tag);
+	LogObject  *main = migrate_ddl_main_object(objects, command_tag);
 	bool		top_level = false;
 	char	   *statement;
 	const char *extension = NULL;
+	bool		in_extension = false;
 	Datum		values[Natts_migrate_ddl_log];
 	bool		nulls[Natts_migrate_ddl_log];
 
@@ -699,42 +528,53 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	else if (entry && entry->strict_deferred == MIGRATE_STRICT_WARN)
 		migrate_strict_warn(command_tag);
 
+	/*
+	 * "extension" is the extension whose script ran the statement
+	 * (in_extension), or else the one whose objects alone the statement is
+	 * about (a GRANT on migrate's functions): neither is the schema of the
+	 * application, so neither is drift.
+	 */
 	if (creating_extension && OidIsValid(CurrentExtensionObject))
+	{
 		extension = get_extension_name(CurrentExtensionObject);
+		in_extension = true;
+	}
+	else if (OidIsValid(about_extension))
+		extension = get_extension_name(about_extension);
 
 	memset(nulls, false, sizeof(nulls));
 	values[LOG_COL(id)] = Int64GetDatum(migrate_sequence_next(seqid));
 	values[LOG_COL(at)] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[LOG_COL(role)] =
-		name_datum(GetUserNameFromId(GetUserId(), false));
+		migrate_ddl_name_datum(GetUserNameFromId(GetUserId(), false));
 	values[LOG_COL(session_role)] =
-		name_datum(GetUserNameFromId(GetSessionUserId(), false));
+		migrate_ddl_name_datum(GetUserNameFromId(GetSessionUserId(), false));
 	values[LOG_COL(txid)] =
 		FullTransactionIdGetDatum(GetTopFullTransactionId());
 	values[LOG_COL(command_tag)] = CStringGetTextDatum(command_tag);
 	values[LOG_COL(object_type)] =
-		text_datum(main ? main->object_type : NULL,
+		migrate_ddl_text_datum(main ? main->object_type : NULL,
 				   &nulls[LOG_COL(object_type)]);
 	values[LOG_COL(schema_name)] =
-		text_datum(main ? main->schema_name : NULL,
+		migrate_ddl_text_datum(main ? main->schema_name : NULL,
 				   &nulls[LOG_COL(schema_name)]);
 	values[LOG_COL(object_identity)] =
-		text_datum(main ? main->identity : NULL,
+		migrate_ddl_text_datum(main ? main->identity : NULL,
 				   &nulls[LOG_COL(object_identity)]);
-	values[LOG_COL(objects)] = objects_jsonb(objects);
+	values[LOG_COL(objects)] = migrate_ddl_objects_jsonb(objects);
 	values[LOG_COL(statement)] =
-		text_datum(statement, &nulls[LOG_COL(statement)]);
+		migrate_ddl_text_datum(statement, &nulls[LOG_COL(statement)]);
 	values[LOG_COL(migration)] =
-		text_datum(migrate_current_migration(), &nulls[LOG_COL(migration)]);
-	values[LOG_COL(in_extension)] = BoolGetDatum(extension != NULL);
+		migrate_ddl_text_datum(migrate_current_migration(), &nulls[LOG_COL(migration)]);
+	values[LOG_COL(in_extension)] = BoolGetDatum(in_extension);
 	values[LOG_COL(extension)] =
-		text_datum(extension, &nulls[LOG_COL(extension)]);
+		migrate_ddl_text_datum(extension, &nulls[LOG_COL(extension)]);
 	values[LOG_COL(top_level)] = BoolGetDatum(top_level);
 	values[LOG_COL(backend_pid)] = Int32GetDatum(MyProcPid);
 	values[LOG_COL(application_name)] =
-		text_datum(application_name, &nulls[LOG_COL(application_name)]);
+		migrate_ddl_text_datum(application_name, &nulls[LOG_COL(application_name)]);
 	values[LOG_COL(client_addr)] =
-		client_addr(&nulls[LOG_COL(client_addr)]);
+		migrate_ddl_client_addr(&nulls[LOG_COL(client_addr)]);
 
 	if (!migrate_store_append("ddl_log", Natts_migrate_ddl_log, log_columns,
 							  values, nulls))
@@ -746,8 +586,6 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 
 		for (i = 0; i < Natts_migrate_ddl_log; i++)
 		{
-			if (i == LOG_COL(in_extension))
-				continue;
 			params[p] = values[i];
 			pnulls[p] = nulls[i] ? 'n' : ' ';
 			p++;
@@ -861,7 +699,7 @@ migrate_sql_drop(PG_FUNCTION_ARGS)
 			continue;
 
 		entry->dropped = lappend(entry->dropped,
-								 make_object(true,
+								 migrate_ddl_log_object(true,
 										  pstrdup(GetCommandTagName(trigdata->tag)),
 										  object_type, row_text(&rows, 7),
 										  identity, !original,
@@ -892,6 +730,24 @@ reported_temporary(EventRows *rows)
 	if (rows->slot->tts_isnull[0])
 		return false;
 	return migrate_ddl_object_temporary(row_oid(rows, 0), row_oid(rows, 1));
+}
+
+/*
+ * The extension an object reported is a member of, or InvalidOid; for a
+ * GRANT or REVOKE, the one extension all its objects are members of.
+ */
+static Oid
+reported_extension(EventRows *rows)
+{
+	CollectedCommand *cmd;
+
+	cmd = (CollectedCommand *) DatumGetPointer(rows->slot->tts_values[8]);
+	if (cmd->type == SCT_Grant)
+		return migrate_ddl_grant_extension(cmd->d.grant.istmt->objtype,
+										   cmd->d.grant.istmt->objects);
+	if (rows->slot->tts_isnull[0] || rows->slot->tts_isnull[1])
+		return InvalidOid;
+	return getExtensionOfObject(row_oid(rows, 0), row_oid(rows, 1));
 }
 
 /*
@@ -935,6 +791,8 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 	EventRows	reported;
 	Oid			seqid;
 	int			nreported = 0;
+	int			nmembers = 0;
+	Oid			about_extension = InvalidOid;
 	LogObject  *last = NULL;
 
 	if (history_off(trigdata->parsetree, &seqid))
@@ -957,12 +815,21 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 		if (reported_temporary(&reported) ||
 			reported_migrate(object_type, identity))
 			continue;
+		/* the one extension every object reported belongs to, if any */
+		{
+			Oid			ext = reported_extension(&reported);
+
+			if (nmembers++ == 0)
+				about_extension = ext;
+			else if (ext != about_extension)
+				about_extension = InvalidOid;
+		}
 		/* CREATE OR REPLACE VIEW reports the view twice */
 		if (last && identity && last->identity &&
 			strcmp(identity, last->identity) == 0 &&
 			strcmp(command_tag, last->command_tag) == 0)
 			continue;
-		last = make_object(false, command_tag, object_type,
+		last = migrate_ddl_log_object(false, command_tag, object_type,
 						   row_text(&reported, 5), identity, false,
 						   definition_of(entry, row_oid(&reported, 0),
 										 row_oid(&reported, 1)));
@@ -992,7 +859,9 @@ migrate_ddl_command_end(PG_FUNCTION_ARGS)
 		}
 	}
 
-	write_command(trigdata, entry, seqid, objects);
+	write_command(trigdata, entry, seqid, objects,
+				  nreported > 0 && (entry == NULL || entry->ndropped == 0) ?
+				  about_extension : InvalidOid);
 
 	pending_done(entry);
 	PG_RETURN_NULL();

@@ -62,6 +62,18 @@ SELECT count(*) AS drift FROM migrate.drift();
 SELECT migrate.dismiss_drift('the helper of this test is not the schema under test');
 SELECT count(*) AS drift FROM migrate.drift();
 SELECT migrate.dismiss_drift('nothing left');
+-- DDL about an extension's own objects alone (migrate's functions granted
+-- to an application role, as the README's recipe does) is recorded with
+-- that extension and is not drift: it is not the application's schema
+SELECT max(id) AS last_id FROM migrate.ddl_log \gset
+CREATE ROLE regress_t23_app;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate TO regress_t23_app;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate FROM regress_t23_app;
+GRANT SELECT ON migrate.status TO regress_t23_app;
+SELECT command_tag, extension, in_extension FROM migrate.ddl_log WHERE id > :last_id ORDER BY id;
+SELECT count(*) AS drift FROM migrate.drift();
+REVOKE SELECT ON migrate.status FROM regress_t23_app;
+DROP ROLE regress_t23_app;
 SELECT through_id IS NOT NULL AS through, action, version, reason, settled_by = current_user AS by_me
   FROM migrate.drift_settled ORDER BY through_id;
 SELECT t23_util.schema_of() AS before_drift \gset
