@@ -444,7 +444,7 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	 * end, as does the WARNING of mode warn.
 	 */
 	deferred = strict_applies(parsetree);
-	if (deferred == MIGRATE_STRICT_ON &&
+	if (deferred == MIGRATE_STRICT_ON && !IsA(parsetree, GrantStmt) &&
 		!migrate_ddl_names_temporary(parsetree))
 	{
 		bool		top_level;
@@ -523,10 +523,19 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	else
 		statement = migrate_ddl_statement_text(trigdata->parsetree, &top_level);
 
-	if (entry && entry->strict_deferred == MIGRATE_STRICT_ON)
-		migrate_strict_refuse(command_tag, statement);
-	else if (entry && entry->strict_deferred == MIGRATE_STRICT_WARN)
-		migrate_strict_warn(command_tag);
+	/*
+	 * A GRANT or REVOKE waits until here, where its objects are known: on
+	 * migrate's own objects alone (the deploy grant of the README) it is
+	 * about migrate itself, which strict mode leaves alone.
+	 */
+	if (!(OidIsValid(about_extension) &&
+		  about_extension == get_extension_oid("migrate", true)))
+	{
+		if (entry && entry->strict_deferred == MIGRATE_STRICT_ON)
+			migrate_strict_refuse(command_tag, statement);
+		else if (entry && entry->strict_deferred == MIGRATE_STRICT_WARN)
+			migrate_strict_warn(command_tag);
+	}
 
 	/*
 	 * "extension" is the extension whose script ran the statement

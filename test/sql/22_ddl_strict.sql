@@ -46,6 +46,13 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
 -- naming a temporary object does not help a permanent one
 DROP TABLE scratch, other_fixture;
 GRANT SELECT ON scratch, other_fixture TO PUBLIC;
+-- a grant on migrate's own objects alone is about migrate, not refused
+-- (the README's deploy grant); one that also names a table is refused
+CREATE ROLE regress_t22_deploy;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA migrate TO regress_t22_deploy;
+REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA migrate FROM regress_t22_deploy;
+GRANT SELECT ON migrate.status, other_fixture TO regress_t22_deploy;
+DROP ROLE regress_t22_deploy;
 \set VERBOSITY default
 -- routine maintenance is neither refused nor recorded, though from 17 on
 -- REINDEX fires event triggers
