@@ -428,3 +428,10 @@ REVOKE ALL ON FUNCTION migrate.dismiss_drift(pg_catalog.text, pg_catalog.int8) F
 
 COMMENT ON FUNCTION migrate.drift() IS
 'the DDL recorded outside migrations (and outside extension scripts) that no capture() or dismiss_drift() settled, in order';
+
+--
+-- 6. adopt() reads the histories of Prisma, the Sequelize CLI and TypeORM
+--    too.
+--
+COMMENT ON FUNCTION migrate.adopt(pg_catalog.text, pg_catalog.text) IS
+'mark the registered migrations that knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize or typeorm recorded as applied, without running them, as one batch';

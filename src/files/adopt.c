@@ -24,7 +24,14 @@
  *	- diesel: __diesel_schema_migrations(version, run_on), the version
  *	  with '-' removed;
  *	- goose: goose_db_version(id, version_id, is_applied, ...), a log in
- *	  which the latest row of a version says whether it is applied.
+ *	  which the latest row of a version says whether it is applied;
+ *	- Prisma: _prisma_migrations(migration_name, finished_at,
+ *	  rolled_back_at, ...), keyed by directory name (20240101000000_init):
+ *	  finished rows are applied, rolled-back ones ignored, and a started
+ *	  row that never finished (a failed migration) is refused;
+ *	- Sequelize CLI: "SequelizeMeta"(name), keyed by file name
+ *	  (20240101000000-create-users.js);
+ *	- TypeORM: migrations(id, timestamp, name), keyed by the timestamp.
  *
  * The history table is found on the caller's search_path as the tool
  * finds it; adopt() therefore does not pin its own search_path (its
@@ -66,7 +73,10 @@ typedef enum AdoptTool
 	TOOL_DBMATE,
 	TOOL_GOLANG,
 	TOOL_DIESEL,
-	TOOL_GOOSE
+	TOOL_GOOSE,
+	TOOL_PRISMA,
+	TOOL_SEQUELIZE,
+	TOOL_TYPEORM
 } AdoptTool;
 
 /*
@@ -94,6 +104,15 @@ static const struct
 	"SELECT version::pg_catalog.text, NULL::pg_catalog.text FROM %s ORDER BY 1"},
 	{"goose", TOOL_GOOSE, "goose_db_version",
 	"SELECT version_id::pg_catalog.text, is_applied::pg_catalog.text FROM %s ORDER BY id"},
+	{"prisma", TOOL_PRISMA, "_prisma_migrations",
+		"SELECT migration_name::pg_catalog.text,"
+		" CASE WHEN rolled_back_at IS NOT NULL THEN 'rolled back'"
+		"      WHEN finished_at IS NOT NULL THEN 'applied' ELSE 'failed' END"
+		" FROM %s ORDER BY started_at, migration_name"},
+	{"sequelize", TOOL_SEQUELIZE, "\"SequelizeMeta\"",
+	"SELECT name::pg_catalog.text, NULL::pg_catalog.text FROM %s ORDER BY name"},
+	{"typeorm", TOOL_TYPEORM, "migrations",
+	"SELECT \"timestamp\"::pg_catalog.text, name::pg_catalog.text FROM %s ORDER BY id"},
 };
 
 static MigrateQuery adopt_registered_query = {
@@ -192,7 +211,7 @@ tool_arg(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("tool must not be NULL"),
-				 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel or goose.")));
+				 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize or typeorm.")));
 	tool = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	for (i = 0; i < lengthof(tools); i++)
 		if (pg_strcasecmp(tool, tools[i].name) == 0)
@@ -200,8 +219,8 @@ tool_arg(FunctionCallInfo fcinfo)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown migration tool \"%s\"", tool),
-			 errdetail("The function adopt() reads the history of knex, flyway, dbmate, golang-migrate, diesel and goose."),
-			 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel or goose.")));
+			 errdetail("The function adopt() reads the history of knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize and typeorm."),
+			 errhint("Pass knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize or typeorm.")));
 	return -1;					/* keep compiler quiet */
 }
 
@@ -343,6 +362,7 @@ tool_key(AdoptTool tool, const char *v)
 	{
 		case TOOL_GOOSE:
 		case TOOL_GOLANG:
+		case TOOL_TYPEORM:
 			if (!all_digits(v))
 				return NULL;
 			while (*v == '0' && v[1])
@@ -373,6 +393,8 @@ tool_key(AdoptTool tool, const char *v)
 			return buf.data;
 		case TOOL_KNEX:
 		case TOOL_DBMATE:
+		case TOOL_PRISMA:
+		case TOOL_SEQUELIZE:
 			break;
 	}
 	return pstrdup(v);
@@ -388,7 +410,8 @@ add_entry(AdoptState *st, const char *key)
 	AdoptTool	tool = tools[st->tool].tool;
 
 	e->key = pstrdup(key);
-	e->nkey = tool == TOOL_KNEX ? knex_stem(key) : tool_key(tool, key);
+	e->nkey = tool == TOOL_KNEX || tool == TOOL_SEQUELIZE ? knex_stem(key) :
+		tool_key(tool, key);
 	if (e->nkey == NULL)
 		e->nkey = pstrdup(key);
 	e->seq = list_length(st->entries);
@@ -527,6 +550,22 @@ read_history(AdoptState *st)
 							   strcmp(extra, "DELETE") == 0);
 				e->baseline = e->applied && strstr(extra, "BASELINE") != NULL;
 				break;
+			case TOOL_PRISMA:
+				if (strcmp(extra, "failed") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("prisma history records migration \"%s\" as failed", key),
+							 errdetail("Prisma records a migration that started and did not finish: the database may hold part of it. Nothing was adopted."),
+							 errhint("Repair the database by hand and resolve the migration as Prisma's migrate resolve does (--applied or --rolled-back), then adopt again.")));
+				if (strcmp(extra, "rolled back") == 0)
+				{
+					add_row(st, NULL, NULL, "ignored",
+							psprintf("%s records %s as rolled back", st->table, key));
+					break;
+				}
+				e = add_entry(st, key);
+				e->applied = true;
+				break;
 			case TOOL_GOOSE:
 				if (migrate_number_compare(key, "0") == 0)
 					break;		/* the row goose creates with the table */
@@ -579,7 +618,7 @@ read_registered(AdoptState *st)
 			st->keys[st->nkeys].key = key;
 			st->keys[st->nkeys++].index = i;
 		}
-		if (tool == TOOL_KNEX && r->name)
+		if ((tool == TOOL_KNEX || tool == TOOL_PRISMA) && r->name)
 		{
 			st->keys[st->nkeys].key = psprintf("%s_%s", r->version, r->name);
 			st->keys[st->nkeys++].index = i;
@@ -662,12 +701,16 @@ match_history(AdoptState *st)
 						 psprintf("%s is at version %s", st->table, e->key));
 			}
 		}
-		else if (tool == TOOL_KNEX)
+		else if (tool == TOOL_KNEX || tool == TOOL_PRISMA || tool == TOOL_SEQUELIZE)
 		{
 			char	   *note = psprintf("%s records %s", st->table, e->key);
-			char	   *sep = strchr(e->nkey, '_');
+			char	   *sep = strchr(e->nkey, tool == TOOL_SEQUELIZE ? '-' : '_');
 
-			/* version_name.js, else the version before its first '_' */
+			/*
+			 * The file (knex, Sequelize) or directory (Prisma) name: whole,
+			 * as version_name, else the version before its first '_' ('-'
+			 * for Sequelize's 20240101000000-create-users.js).
+			 */
 			found = take_by_key(st, e->nkey, note);
 			if (!found && sep)
 				found = take_by_key(st, pnstrdup(e->nkey, sep - e->nkey), note);
@@ -688,11 +731,15 @@ match_history(AdoptState *st)
 			}
 
 		if (!found)
-			add_row(st, tool == TOOL_KNEX ? NULL : e->key, NULL,
+		{
+			bool		by_name = (tool == TOOL_KNEX || tool == TOOL_PRISMA ||
+								   tool == TOOL_SEQUELIZE);
+
+			add_row(st, by_name ? NULL : e->key, NULL,
 					"not registered",
 					psprintf("%s records %s%s, which matches no registered migration",
-							 st->table, tool == TOOL_KNEX ? "" : "version ",
-							 e->key));
+							 st->table, by_name ? "" : "version ", e->key));
+		}
 	}
 }
 

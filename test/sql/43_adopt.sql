@@ -1,5 +1,6 @@
 -- migrate.adopt(): take over the history tables of knex, Flyway, dbmate,
--- golang-migrate, diesel and goose.  Registered migrations the table
+-- golang-migrate, diesel, goose, Prisma, Sequelize CLI and TypeORM.
+-- Registered migrations the table
 -- records as applied are marked applied in one new batch, without running
 -- them; versions the table records that are not registered are reported.
 -- The history tables are created here with the columns those tools use.
@@ -216,6 +217,56 @@ REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA migrate FROM regress_t43_other;
 DROP SCHEMA t43_planted CASCADE;
 DROP ROLE regress_t43_other;
 DROP ROLE regress_t43_planter;
+
+-- Prisma: keyed by directory name; finished rows are applied, a rolled
+-- back one is ignored, and one that started and never finished (a failed
+-- migration) is refused with nothing adopted
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL,
+    finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text,
+    rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(),
+    applied_steps_count integer NOT NULL DEFAULT 0);
+INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at) VALUES
+    ('a', 'x', now(), '20240101000000_init', NULL, '2024-01-01'),
+    ('b', 'x', NULL, '20240102000000_tags', now(), '2024-01-02'),
+    ('c', 'x', now(), '20240103000000_users', NULL, '2024-01-03'),
+    ('d', 'x', now(), '20231231000000_legacy', NULL, '2023-12-31');
+SELECT migrate.add('20240101000000', 'SELECT t43.must_not_run()', name => 'init');
+SELECT migrate.add('20240102000000', 'SELECT t43.must_not_run()', name => 'tags');
+SELECT migrate.add('20240103000000', 'SELECT t43.must_not_run()');
+SELECT * FROM migrate.adopt('prisma');
+SELECT version, state FROM migrate.status;
+INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at) VALUES
+    ('e', 'x', NULL, '20240104000000_half', '2024-01-04');
+SELECT migrate.add('20240104000000', 'SELECT t43.must_not_run()', name => 'half');
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('prisma');
+\set VERBOSITY terse
+SELECT version, state FROM migrate.status WHERE version = '20240104000000';
+
+-- Sequelize CLI: "SequelizeMeta", keyed by file name, the version before
+-- its first '-'
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE "SequelizeMeta" (name varchar(255) PRIMARY KEY);
+INSERT INTO "SequelizeMeta" VALUES ('20240101000000-create-users.js'), ('20240102000000-add-email.js');
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['20240101000000', '20240102000000', '20240103000000']) v;
+SELECT * FROM migrate.adopt('sequelize');
+SELECT version, state FROM migrate.status;
+
+-- TypeORM: migrations(id, timestamp, name), keyed by the timestamp
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL);
+INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'CreateUsers1700000000000'),
+    (1700000000001, 'AddEmail1700000000001');
+SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1700000000000', '1700000000001', '1700000000002']) v;
+SELECT * FROM migrate.adopt('typeorm');
+SELECT version, state FROM migrate.status;
 
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
