@@ -32,6 +32,7 @@ typedef enum MigrateFormat
 	MIGRATE_FORMAT_AUTHELIA,	/* [V]VERSION.name.up.sql + .down.sql */
 	MIGRATE_FORMAT_FLYWAY,		/* V<version>__desc.sql + U<version>__desc.sql */
 	MIGRATE_FORMAT_DIESEL,		/* VERSION_name/up.sql + down.sql */
+	MIGRATE_FORMAT_PRISMA,		/* VERSION_name/migration.sql, up only */
 	MIGRATE_FORMAT_GOOSE,		/* VERSION_name.sql with -- +goose Up/Down */
 	MIGRATE_FORMAT_DBMATE,		/* VERSION_name.sql with -- migrate:up/down */
 	MIGRATE_FORMAT_PLAIN		/* VERSION_name.sql, up only */

@@ -101,6 +101,8 @@ migrate_format_name(MigrateFormat format)
 			return "Flyway";
 		case MIGRATE_FORMAT_DIESEL:
 			return "diesel";
+		case MIGRATE_FORMAT_PRISMA:
+			return "Prisma";
 		case MIGRATE_FORMAT_GOOSE:
 			return "goose";
 		case MIGRATE_FORMAT_DBMATE:
@@ -318,6 +320,7 @@ migrate_format_compare(MigrateFormat format, const char *a, const char *b)
 		case MIGRATE_FORMAT_FLYWAY:
 			return migrate_flyway_compare(a, b);
 		case MIGRATE_FORMAT_DIESEL:
+		case MIGRATE_FORMAT_PRISMA:
 		case MIGRATE_FORMAT_DBMATE:
 			return strcmp(a, b);
 		case MIGRATE_FORMAT_PLAIN:

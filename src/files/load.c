@@ -213,7 +213,8 @@ split_text_versions(LoadDir *ld)
 	int			nlengths = 0;
 	ListCell   *lc;
 
-	if (ld->format != MIGRATE_FORMAT_DIESEL && ld->format != MIGRATE_FORMAT_DBMATE)
+	if (ld->format != MIGRATE_FORMAT_DIESEL && ld->format != MIGRATE_FORMAT_PRISMA &&
+		ld->format != MIGRATE_FORMAT_DBMATE)
 		return;
 	memset(lengths, 0, sizeof(lengths));
 	foreach(lc, ld->entries)

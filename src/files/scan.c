@@ -334,7 +334,19 @@ migrate_scan_directory(LoadDir *ld)
 			bool		has_down = is_regular_file(psprintf("%s/%s", ld->path, down));
 
 			if (!has_up && !has_down)
-				continue;		/* not a migration */
+			{
+				/* Prisma: VERSION_name/migration.sql, with no down */
+				char	   *prisma = psprintf("%s/migration.sql", file);
+				const char *sep = strchr(file, '_');
+
+				if (!is_regular_file(psprintf("%s/%s", ld->path, prisma)))
+					continue;	/* not a migration */
+				note_format(ld, MIGRATE_FORMAT_PRISMA, prisma);
+				version = sep ? pnstrdup(file, sep - file) : pstrdup(file);
+				name = sep && sep[1] ? pstrdup(sep + 1) : NULL;
+				e = new_entry(ld, MIGRATE_FORMAT_PRISMA, version, name, prisma);
+				continue;
+			}
 			note_format(ld, MIGRATE_FORMAT_DIESEL, up);
 			migrate_diesel_name(file, &version, &name);
 			e = new_entry(ld, MIGRATE_FORMAT_DIESEL, version, name,

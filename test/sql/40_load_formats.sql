@@ -1,4 +1,4 @@
--- migrate.load(): the formats of golang-migrate, dbmate, Flyway, diesel,
+-- migrate.load(): the formats of golang-migrate, dbmate, Flyway, diesel, Prisma,
 -- goose, VERSION.name.up.sql (authelia) and plain VERSION_name.sql, each
 -- in its tool's version order, and what load() makes of empty, broken and
 -- non-transactional files.  The fixtures are in test/fixtures/load; the
@@ -61,6 +61,15 @@ DROP EXTENSION migrate;
 CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/diesel');
 SELECT version, sort_as, name, transactional FROM migrate.migrations ORDER BY sort_key;
+
+-- Prisma: VERSION_name/migration.sql directories, up only (Prisma writes
+-- no down), applied in name order; migration_lock.toml is no migration
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT * FROM migrate.load(:'fixtures' || '/prisma');
+SELECT version, name, up FROM migrate.migrations ORDER BY sort_key;
+SELECT version FROM migrate.latest();
 
 -- goose: Up and Down annotations in any case, StatementBegin/End kept as
 -- the comments they are, NO TRANSACTION; integer versions (4 < 10); Go
