@@ -134,36 +134,19 @@ migrate_store_exec(MigrateQuery *query, Datum *values, const char *nulls,
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	CatalogMode mode;
+	bool		old_schema;
+	const char *sql;
+	SPIPlanPtr *plan;
 	int			ret;
 
 	enter_owner_mode(&mode);
 
 	/* a database still at 0.1.0 has its own form of a few queries */
-	if (query->sql_0_1 && migrate_schema_is_0_1())
-	{
-		if (query->plan_0_1 == NULL)
-		{
-			SPIPlanPtr	plan = SPI_prepare_cursor(query->sql_0_1, query->nargs,
-												  query->argtypes,
-												  CURSOR_OPT_GENERIC_PLAN);
+	old_schema = query->sql_0_1 && migrate_schema_is_0_1();
+	sql = old_schema ? query->sql_0_1 : query->sql;
+	plan = old_schema ? &query->plan_0_1 : &query->plan;
 
-			if (plan == NULL)
-				elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-					 query->sql_0_1, SPI_result_code_string(SPI_result));
-			if (SPI_keepplan(plan) != 0)
-				elog(ERROR, "SPI_keepplan failed");
-			query->plan_0_1 = plan;
-		}
-		ret = SPI_execute_plan(query->plan_0_1, values, nulls, false, count);
-		if (ret < 0)
-			elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
-				 query->sql_0_1, SPI_result_code_string(ret));
-		leave_owner_mode(&mode);
-		MemoryContextSwitchTo(oldcontext);
-		return ret;
-	}
-
-	if (query->plan == NULL)
+	if (*plan == NULL)
 	{
 		/*
 		 * A generic plan: a custom plan would copy every argument into the
@@ -171,22 +154,22 @@ migrate_store_exec(MigrateQuery *query, Datum *values, const char *nulls,
 		 * migrate's queries are by key, where a custom plan has nothing to
 		 * win.
 		 */
-		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs,
-											  query->argtypes,
-											  CURSOR_OPT_GENERIC_PLAN);
+		SPIPlanPtr	prepared = SPI_prepare_cursor(sql, query->nargs,
+												  query->argtypes,
+												  CURSOR_OPT_GENERIC_PLAN);
 
-		if (plan == NULL)
+		if (prepared == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 query->sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
+				 sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(prepared) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		query->plan = plan;
+		*plan = prepared;
 	}
 
-	ret = SPI_execute_plan(query->plan, values, nulls, false, count);
+	ret = SPI_execute_plan(*plan, values, nulls, false, count);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
-			 query->sql, SPI_result_code_string(ret));
+			 sql, SPI_result_code_string(ret));
 
 	leave_owner_mode(&mode);
 

@@ -61,58 +61,54 @@ PG_FUNCTION_INFO_V1(migrate_prune_ddl_log);
 PG_FUNCTION_INFO_V1(migrate_drift_count);
 PG_FUNCTION_INFO_V1(migrate_dismiss_drift);
 
-/* The rows of the log that are drift. */
-#define DRIFT_CONDITION MIGRATE_DRIFT_CONDITION
-#define DRIFT_CONDITION_0_1 MIGRATE_DRIFT_CONDITION_0_1
+/*
+ * The queries that read the drift, each with the drift condition of 0.2.0
+ * and of a database still at 0.1.0 (common.h).
+ */
+#define DRIFT_ROWS_SQL(condition) \
+	"SELECT l.* FROM migrate.ddl_log l WHERE " condition " ORDER BY l.id"
+
+#define CAPTURE_ROWS_SQL(condition) \
+	"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type," \
+	"       o.object_identity, o.definition, o.cascaded" \
+	"  FROM migrate.ddl_log l" \
+	"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)" \
+	"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text," \
+	"           object_type pg_catalog.text, object_identity pg_catalog.text," \
+	"           definition pg_catalog.text, cascaded pg_catalog.bool))" \
+	"       WITH ORDINALITY AS o ON true" \
+	" WHERE " condition \
+	" ORDER BY l.id, o.ordinality"
+
+/* a prune deletes and records itself in one statement */
+#define PRUNE_SQL(condition) \
+	"WITH d AS (" \
+	"  DELETE FROM migrate.ddl_log l" \
+	"   WHERE l.at OPERATOR(pg_catalog.<)" \
+	"         (pg_catalog.now() OPERATOR(pg_catalog.-) $1)" \
+	"     AND NOT ($2 AND " condition ")" \
+	"  RETURNING 1)" \
+	" INSERT INTO migrate.ddl_log_prunes (role, older_than, keep_drift," \
+	"        rows_removed)" \
+	" SELECT $3, $1, $2, pg_catalog.count(*) FROM d" \
+	" RETURNING rows_removed"
 
 static MigrateQuery drift_query = {
-	.sql =
-		"SELECT l.* FROM migrate.ddl_log l WHERE " DRIFT_CONDITION
-		" ORDER BY l.id",
+	.sql = DRIFT_ROWS_SQL(MIGRATE_DRIFT_CONDITION),
 	.nargs = 0,
-	.sql_0_1 =
-		"SELECT l.* FROM migrate.ddl_log l WHERE " DRIFT_CONDITION_0_1
-		" ORDER BY l.id"
-};
-
-static MigrateQuery drift_count_query = {
-	.sql =
-		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " DRIFT_CONDITION,
-	.nargs = 0,
-	.sql_0_1 =
-		"SELECT pg_catalog.count(*) FROM migrate.ddl_log l WHERE " DRIFT_CONDITION_0_1
+	.sql_0_1 = DRIFT_ROWS_SQL(MIGRATE_DRIFT_CONDITION_0_1)
 };
 
 static MigrateQuery capture_rows_query = {
-	.sql =
-		"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type,"
-		"       o.object_identity, o.definition, o.cascaded"
-		"  FROM migrate.ddl_log l"
-		"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)"
-		"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text,"
-		"           object_type pg_catalog.text, object_identity pg_catalog.text,"
-		"           definition pg_catalog.text, cascaded pg_catalog.bool))"
-		"       WITH ORDINALITY AS o ON true"
-		" WHERE " DRIFT_CONDITION
-		" ORDER BY l.id, o.ordinality",
+	.sql = CAPTURE_ROWS_SQL(MIGRATE_DRIFT_CONDITION),
 	.nargs = 0,
-	.sql_0_1 =
-		"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type,"
-		"       o.object_identity, o.definition, o.cascaded"
-		"  FROM migrate.ddl_log l"
-		"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)"
-		"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text,"
-		"           object_type pg_catalog.text, object_identity pg_catalog.text,"
-		"           definition pg_catalog.text, cascaded pg_catalog.bool))"
-		"       WITH ORDINALITY AS o ON true"
-		" WHERE " DRIFT_CONDITION_0_1
-		" ORDER BY l.id, o.ordinality"
+	.sql_0_1 = CAPTURE_ROWS_SQL(MIGRATE_DRIFT_CONDITION_0_1)
 };
 
 static MigrateQuery drift_last_query = {
 	.sql =
 		"SELECT pg_catalog.max(l.id), pg_catalog.count(*)::pg_catalog.int8"
-		"  FROM migrate.ddl_log l WHERE " DRIFT_CONDITION
+		"  FROM migrate.ddl_log l WHERE " MIGRATE_DRIFT_CONDITION
 		"   AND ($1 IS NULL OR l.id OPERATOR(pg_catalog.<=) $1)",
 	.nargs = 1,
 	.argtypes = {INT8OID}
@@ -121,7 +117,7 @@ static MigrateQuery drift_last_query = {
 static MigrateQuery drift_has_id_query = {
 	.sql =
 		"SELECT EXISTS (SELECT FROM migrate.ddl_log l"
-		"                WHERE l.id OPERATOR(pg_catalog.=) $1 AND " DRIFT_CONDITION ")",
+		"                WHERE l.id OPERATOR(pg_catalog.=) $1 AND " MIGRATE_DRIFT_CONDITION ")",
 	.nargs = 1,
 	.argtypes = {INT8OID}
 };
@@ -144,32 +140,11 @@ static MigrateQuery version_known_query = {
 	.argtypes = {TEXTOID}
 };
 
-/* a prune deletes and records itself in one statement */
 static MigrateQuery prune_query = {
-	.sql =
-		"WITH d AS ("
-		"  DELETE FROM migrate.ddl_log l"
-		"   WHERE l.at OPERATOR(pg_catalog.<)"
-		"         (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-		"     AND NOT ($2 AND " DRIFT_CONDITION ")"
-		"  RETURNING 1)"
-		" INSERT INTO migrate.ddl_log_prunes (role, older_than, keep_drift,"
-		"        rows_removed)"
-		" SELECT $3, $1, $2, pg_catalog.count(*) FROM d"
-		" RETURNING rows_removed",
+	.sql = PRUNE_SQL(MIGRATE_DRIFT_CONDITION),
 	.nargs = 3,
 	.argtypes = {INTERVALOID, BOOLOID, NAMEOID},
-	.sql_0_1 =
-		"WITH d AS ("
-		"  DELETE FROM migrate.ddl_log l"
-		"   WHERE l.at OPERATOR(pg_catalog.<)"
-		"         (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-		"     AND NOT ($2 AND " DRIFT_CONDITION_0_1 ")"
-		"  RETURNING 1)"
-		" INSERT INTO migrate.ddl_log_prunes (role, older_than, keep_drift,"
-		"        rows_removed)"
-		" SELECT $3, $1, $2, pg_catalog.count(*) FROM d"
-		" RETURNING rows_removed"
+	.sql_0_1 = PRUNE_SQL(MIGRATE_DRIFT_CONDITION_0_1)
 };
 
 /*
@@ -234,13 +209,10 @@ migrate_drift(PG_FUNCTION_ARGS)
 Datum
 migrate_drift_count(PG_FUNCTION_ARGS)
 {
-	bool		isnull;
 	int64		count;
 
 	migrate_spi_connect();
-	(void) migrate_store_exec(&drift_count_query, NULL, NULL, 1);
-	count = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
-	migrate_store_done();
+	count = migrate_drift_statements();
 	SPI_finish();
 
 	PG_RETURN_INT64(count);

@@ -236,6 +236,7 @@ extern int	migrate_errdetail_nearest(const MigrateNearest *nearest);
 extern int	migrate_errhint_nearest(const MigrateNearest *nearest,
 									const char *otherwise);
 extern void migrate_refuse_unknown(const char *version);
+extern int64 migrate_drift_statements(void);
 extern void migrate_warn_drift(void);
 extern void migrate_refuse_non_transactional(const char *version, bool up);
 extern void migrate_refuse_irreversible(const char *version);

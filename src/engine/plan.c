@@ -264,12 +264,11 @@ static MigrateQuery drift_count_query = {
 };
 
 /*
- * Warn before a deploy when DDL ran outside migrations and nobody has
- * captured or dismissed it: the deploy's migrations are written against
- * a schema that is not the one in the database.
+ * How many statements drift() shows, a number only (drift_count() and
+ * view summary show it to anyone).  The caller is connected to SPI.
  */
-void
-migrate_warn_drift(void)
+int64
+migrate_drift_statements(void)
 {
 	bool		isnull;
 	int64		n;
@@ -277,6 +276,19 @@ migrate_warn_drift(void)
 	(void) migrate_store_exec(&drift_count_query, NULL, NULL, 1);
 	n = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
 	migrate_store_done();
+	return n;
+}
+
+/*
+ * Warn before a deploy when DDL ran outside migrations and nobody has
+ * captured or dismissed it: the deploy's migrations are written against
+ * a schema that is not the one in the database.
+ */
+void
+migrate_warn_drift(void)
+{
+	int64		n = migrate_drift_statements();
+
 	if (n > 0)
 		ereport(WARNING,
 				(errmsg_plural("%lld DDL statement ran outside migrations and is not captured",
