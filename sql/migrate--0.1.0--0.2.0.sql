@@ -182,9 +182,13 @@ SELECT COALESCE(m.version, a.version) AS version,
        a.applied_at,
        a.applied_by,
        a.duration,
+       -- a down script naming statements with no inverse (capture()'s)
+       -- is incomplete: the migration is irreversible until it is completed
        CASE
            WHEN a.version IS NULL THEN m.down IS NOT NULL
+                AND pg_catalog.strpos(m.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
            ELSE a.down IS NOT NULL
+                AND pg_catalog.strpos(a.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
        END AS reversible,
        COALESCE(a.transactional, m.transactional) AS transactional,
        m.version IS NOT NULL AS registered,
@@ -438,3 +442,22 @@ COMMENT ON FUNCTION migrate.load(pg_catalog.text) IS
 
 COMMENT ON FUNCTION migrate.adopt(pg_catalog.text, pg_catalog.text) IS
 'mark the registered migrations that knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize or typeorm recorded as applied, without running them, as one batch';
+
+--
+-- 7. The net change: capture() writes the down script from it and marks
+--    the migration reversible only when that down script is complete
+--    (the status view above); changes() shows it.
+--
+CREATE FUNCTION migrate.changes(since pg_catalog.timestamptz DEFAULT NULL)
+RETURNS SETOF migrate.ddl_log
+AS 'MODULE_PATHNAME', 'migrate_changes'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.changes(pg_catalog.timestamptz) IS
+'the DDL history since a time (all of it by default), in order, without the statements that changed nothing (no-op ALTER TABLE, IF [NOT] EXISTS that did nothing) and the changes that cancel out (a constraint dropped and added back the same, a table created and dropped); needs SELECT on migrate.ddl_log';
+
+REVOKE ALL ON FUNCTION migrate.changes(pg_catalog.timestamptz) FROM PUBLIC;
+
+COMMENT ON FUNCTION migrate.capture(pg_catalog.text, pg_catalog.text) IS
+'turn the drift into an applied migration whose down script is the net inverse of the drift (a table it created is dropped, changes that cancel out or changed nothing are left out); reversible only when that down script is complete';

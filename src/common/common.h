@@ -53,6 +53,18 @@
 	"       (SELECT pg_catalog.max(h.started_at) FROM migrate.history h)," \
 	"       '-infinity'::pg_catalog.timestamptz)"
 
+/*
+ * A down script that holds this comment is incomplete: capture() writes
+ * it for each statement whose inverse it does not know.  Such a migration
+ * is irreversible (status, rollback, export) until the down script is
+ * completed; MIGRATE_IRREVERSIBLE is the test, in SQL, for down script
+ * "col".
+ */
+#define MIGRATE_NO_INVERSE "-- no inverse known"
+#define MIGRATE_IRREVERSIBLE(col) \
+	"(" col " IS NULL OR pg_catalog.strpos(" col ", '" MIGRATE_NO_INVERSE "')" \
+	" OPERATOR(pg_catalog.>) 0)"
+
 typedef struct MigrateQuery
 {
 	const char *sql;

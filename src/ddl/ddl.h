@@ -21,6 +21,7 @@
 #define MIGRATE_DDL_H
 
 #include "engine/engine.h"
+#include "utils/jsonb.h"
 
 /*
  * The SQL that recreates an object as it was before a command changed or
@@ -89,7 +90,35 @@ extern void migrate_ddl_refuse_drop(Node *parsetree);
 extern void migrate_ddl_init(void);
 
 /*
- * An object of a command of the drift, as capture() reads it (drift.c, inverse.c).
+ * A table's column or constraint as an ALTER TABLE found it, and the
+ * table's state (tablestate.c).
+ */
+typedef struct TableColumn
+{
+	char	   *name;
+	char	   *type;			/* format_type() with its typmod */
+	char	   *collation;		/* NULL: the type's */
+	bool		not_null;
+	char	   *default_sql;	/* NULL: none */
+} TableColumn;
+
+typedef struct TableConstraint
+{
+	char	   *name;
+	char	   *definition;		/* ALTER TABLE ... ADD CONSTRAINT ... */
+} TableConstraint;
+
+typedef struct TableState
+{
+	Oid			relid;
+	List	   *columns;		/* TableColumn, in column order */
+	List	   *constraints;	/* TableConstraint */
+	MemoryContext cxt;			/* where it lives, if its own */
+} TableState;
+
+/*
+ * An object of a command of the drift, as capture() reads it (drift.c,
+ * inverse.c).  The table of a tracked ALTER TABLE has what it changed.
  */
 typedef struct CapturedRow
 {
@@ -99,6 +128,12 @@ typedef struct CapturedRow
 	char	   *identity;
 	char	   *definition;
 	bool		cascaded;
+	bool		tracked;
+	bool		unchanged;
+	bool		columns_changed;
+	List	   *columns_before; /* TableColumn */
+	List	   *constraints_added;	/* TableConstraint */
+	List	   *constraints_dropped;	/* TableConstraint */
 } CapturedRow;
 
 /*
@@ -106,11 +141,46 @@ typedef struct CapturedRow
  */
 typedef struct CapturedCommand
 {
+	int64		id;				/* in migrate.ddl_log */
 	char	   *statement;
 	List	   *rows;			/* CapturedRow, NIL if it changed nothing */
+	Node	   *stmt;			/* its raw parse tree */
+	bool		settled;		/* the net change leaves nothing to undo */
 } CapturedCommand;
 
+/*
+ * The rows of the DDL commands of migrate.ddl_log l where "condition"
+ * holds, one per object, as migrate_ddl_read_commands() reads them.
+ */
+#define MIGRATE_COMMAND_ROWS_SQL(condition) \
+	"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type," \
+	"       o.object_identity, o.definition, o.cascaded, o.unchanged," \
+	"       o.columns_before, o.constraints_added, o.constraints_dropped," \
+	"       o.columns_changed" \
+	"  FROM migrate.ddl_log l" \
+	"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)" \
+	"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text," \
+	"           object_type pg_catalog.text, object_identity pg_catalog.text," \
+	"           definition pg_catalog.text, cascaded pg_catalog.bool," \
+	"           unchanged pg_catalog.bool, columns_before pg_catalog.jsonb," \
+	"           constraints_added pg_catalog.jsonb," \
+	"           constraints_dropped pg_catalog.jsonb," \
+	"           columns_changed pg_catalog.bool))" \
+	"       WITH ORDINALITY AS o ON true" \
+	" WHERE " condition \
+	" ORDER BY l.id, o.ordinality"
+
+/* in drift.c */
+extern void migrate_ddl_require_log_privilege(AclMode mode, const char *function);
+
+/* in inverse.c */
 extern char *migrate_ddl_inverse(Node *stmt, CapturedCommand *cmd);
+
+/* in netchange.c */
+extern void migrate_ddl_net_change(List *commands, bool for_capture);
+extern List *migrate_ddl_read_commands(MigrateQuery *query, Datum *args,
+									   char *nulls, int64 *last_id);
+extern List *migrate_ddl_roles_named(List *commands);
 
 /*
  * An object a command created, altered or dropped: an element of the
@@ -125,6 +195,13 @@ typedef struct LogObject
 	char	   *identity;
 	bool		cascaded;
 	char	   *definition;
+	/* what a tracked ALTER TABLE changed (tablestate.c), for its table */
+	bool		tracked;
+	bool		unchanged;
+	bool		columns_changed;
+	List	   *columns_before;
+	List	   *constraints_added;
+	List	   *constraints_dropped;
 } LogObject;
 
 extern LogObject *migrate_ddl_log_object(bool dropped, char *command_tag,
@@ -136,5 +213,16 @@ extern LogObject *migrate_ddl_main_object(List *objects, const char *command_tag
 extern Datum migrate_ddl_text_datum(const char *s, bool *null);
 extern Datum migrate_ddl_client_addr(bool *isnull);
 extern Datum migrate_ddl_name_datum(const char *s);
+
+/* in tablestate.c */
+extern TableState *migrate_ddl_table_state_before(Node *parsetree,
+												  MemoryContext resultcxt);
+extern void migrate_ddl_table_state_free(TableState *state);
+extern void migrate_ddl_table_change(TableState *before, Node *parsetree,
+									 LogObject *object);
+extern void migrate_ddl_push_table_change(JsonbParseState **state,
+										  LogObject *object);
+extern List *migrate_ddl_columns_from_jsonb(Jsonb *array);
+extern List *migrate_ddl_constraints_from_jsonb(Jsonb *array);
 
 #endif							/* MIGRATE_DDL_H */

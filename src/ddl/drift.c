@@ -68,18 +68,6 @@ PG_FUNCTION_INFO_V1(migrate_dismiss_drift);
 #define DRIFT_ROWS_SQL(condition) \
 	"SELECT l.* FROM migrate.ddl_log l WHERE " condition " ORDER BY l.id"
 
-#define CAPTURE_ROWS_SQL(condition) \
-	"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type," \
-	"       o.object_identity, o.definition, o.cascaded" \
-	"  FROM migrate.ddl_log l" \
-	"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)" \
-	"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text," \
-	"           object_type pg_catalog.text, object_identity pg_catalog.text," \
-	"           definition pg_catalog.text, cascaded pg_catalog.bool))" \
-	"       WITH ORDINALITY AS o ON true" \
-	" WHERE " condition \
-	" ORDER BY l.id, o.ordinality"
-
 /* a prune deletes and records itself in one statement */
 #define PRUNE_SQL(condition) \
 	"WITH d AS (" \
@@ -100,9 +88,9 @@ static MigrateQuery drift_query = {
 };
 
 static MigrateQuery capture_rows_query = {
-	.sql = CAPTURE_ROWS_SQL(MIGRATE_DRIFT_CONDITION),
+	.sql = MIGRATE_COMMAND_ROWS_SQL(MIGRATE_DRIFT_CONDITION),
 	.nargs = 0,
-	.sql_0_1 = CAPTURE_ROWS_SQL(MIGRATE_DRIFT_CONDITION_0_1)
+	.sql_0_1 = MIGRATE_COMMAND_ROWS_SQL(MIGRATE_DRIFT_CONDITION_0_1)
 };
 
 static MigrateQuery drift_last_query = {
@@ -153,8 +141,8 @@ static MigrateQuery prune_query = {
  * ("DELETE") the log, which a deploy role's EXECUTE on every routine of
  * the schema must not imply.
  */
-static void
-require_log_privilege(AclMode mode, const char *function)
+void
+migrate_ddl_require_log_privilege(AclMode mode, const char *function)
 {
 	Oid			relid = get_relname_relid("ddl_log",
 										  get_namespace_oid(MIGRATE_SCHEMA, false));
@@ -188,7 +176,7 @@ migrate_drift(PG_FUNCTION_ARGS)
 	Tuplestorestate *tupstore;
 	uint64		i;
 
-	require_log_privilege(ACL_SELECT, "drift");
+	migrate_ddl_require_log_privilege(ACL_SELECT, "drift");
 	tupstore = migrate_materialize_srf(fcinfo, &tupdesc);
 	migrate_spi_connect();
 	(void) migrate_store_exec(&drift_query, NULL, NULL, 0);
@@ -219,58 +207,6 @@ migrate_drift_count(PG_FUNCTION_ARGS)
 }
 
 /*
- * The drift, as commands in order.
- */
-static List *
-read_drift(int64 *last_id)
-{
-	List	   *commands = NIL;
-	CapturedCommand *current = NULL;
-	int64		current_id = 0;
-	uint64		i;
-
-	(void) migrate_store_exec(&capture_rows_query, NULL, NULL, 0);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int64		id = DatumGetInt64(migrate_store_getdatum(i, 1, &isnull));
-		bool		dropped;
-		CapturedRow *row;
-
-		if (current == NULL || id != current_id)
-		{
-			current = palloc0(sizeof(CapturedCommand));
-			current->statement = migrate_store_getstr(i, 2);
-			current_id = id;
-			commands = lappend(commands, current);
-
-			if (current->statement == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("the text of DDL command %lld in migrate.ddl_log is not known",
-								(long long) id),
-						 errdetail("Without it the drift cannot be written as a migration. Nothing was captured."),
-						 errhint("Register the change as a migration by hand with migrate.add() and record it with migrate.forget() or apply it.")));
-		}
-		dropped = DatumGetBool(migrate_store_getdatum(i, 3, &isnull));
-		if (isnull)
-			continue;			/* no object */
-		row = palloc0(sizeof(CapturedRow));
-		row->dropped = dropped;
-		row->command_tag = migrate_store_getstr(i, 4);
-		row->object_type = migrate_store_getstr(i, 5);
-		row->identity = migrate_store_getstr(i, 6);
-		row->definition = migrate_store_getstr(i, 7);
-		row->cascaded = DatumGetBool(migrate_store_getdatum(i, 8, &isnull)) &&
-			!isnull;
-		current->rows = lappend(current->rows, row);
-	}
-	migrate_store_done();
-	*last_id = current_id;
-	return commands;
-}
-
-/*
  * Append "statement" and its semicolon to "buf": on a line of its own if
  * the statement's last line holds a comment.
  */
@@ -297,7 +233,9 @@ typedef struct Capture
 	int			statements;
 	bool		transactional;	/* no statement must run at top level */
 	int			nunknown;		/* statements with no known inverse */
+	int			ninverted;		/* statements with one */
 	StringInfoData unknown;		/* their numbers, "2, 5, 9" */
+	List	   *roles;			/* roles the statements grant to */
 } Capture;
 
 /*
@@ -332,17 +270,34 @@ build_capture(Capture *cap, List *commands)
 	cap->transactional = (script->first_top_level < 0);
 
 	foreach(lc, commands)
+		((CapturedCommand *) lfirst(lc))->stmt =
+			migrate_statement_parsetree(script, foreach_current_index(lc));
+	migrate_ddl_net_change(commands, true);
+	cap->roles = migrate_ddl_roles_named(commands);
+	if (cap->roles != NIL)
+	{
+		StringInfoData head;
+
+		initStringInfo(&head);
+		appendStringInfoString(&head, "-- needs roles:");
+		foreach(lc, cap->roles)
+			appendStringInfo(&head, " %s", quote_identifier((char *) lfirst(lc)));
+		appendStringInfo(&head, "\n%s", cap->up);
+		cap->up = head.data;
+	}
+
+	foreach(lc, commands)
 	{
 		int			i = foreach_current_index(lc);
-		char	   *inverse = migrate_ddl_inverse(migrate_statement_parsetree(script, i),
-										 (CapturedCommand *) lfirst(lc));
+		CapturedCommand *cmd = (CapturedCommand *) lfirst(lc);
+		char	   *inverse = migrate_ddl_inverse(cmd->stmt, cmd);
 
 		if (inverse == NULL)
 		{
 			char	   *first_line = migrate_statement_first_line(script, i);
 
 			nunknown++;
-			down_parts = lcons(psprintf("-- no inverse known for statement %d: %s\n",
+			down_parts = lcons(psprintf(MIGRATE_NO_INVERSE " for statement %d: %s\n",
 										i + 1, first_line),
 							   down_parts);
 			appendStringInfo(&cap->unknown, "%s%d", nunknown > 1 ? ", " : "", i + 1);
@@ -358,20 +313,66 @@ build_capture(Capture *cap, List *commands)
 		}
 	}
 
+	/*
+	 * A down script with statements that have no inverse keeps them as
+	 * comments (MIGRATE_NO_INVERSE): it tells what a rollback would leave,
+	 * and it makes the migration irreversible until someone completes it.
+	 */
 	cap->nunknown = nunknown;
-	if (ninverted == 0 && nunknown > 0)
-	{
-		cap->down = NULL;
-		return;
-	}
-
+	cap->ninverted = ninverted;
 	initStringInfo(&down);
 	if (down_parts == NIL)
-		appendStringInfoString(&down, "-- the captured statements changed nothing\n");
+		appendStringInfoString(&down, "-- the captured statements leave nothing to undo\n");
 	foreach(lc, down_parts)
 		appendStringInfo(&down, "%s%s", foreach_current_index(lc) > 0 ? "\n" : "",
 						 (char *) lfirst(lc));
 	cap->down = down.data;
+}
+
+/*
+ * The one NOTICE of a capture: what it made, what it could not invert,
+ * which roles it needs.
+ */
+static void
+capture_notice(Capture *cap)
+{
+	StringInfoData detail;
+	StringInfoData roles;
+	const char *hint = NULL;
+	ListCell   *lc;
+
+	initStringInfo(&detail);
+	initStringInfo(&roles);
+	if (cap->nunknown > 0)
+	{
+		appendStringInfo(&detail,
+						 cap->nunknown == 1 ?
+						 "Statement %s has no known inverse: the down script names it, and the migration is irreversible until the down script is completed." :
+						 "Statements %s have no known inverse: the down script names them, and the migration is irreversible until the down script is completed.",
+						 cap->unknown.data);
+		hint = "To undo the migration, reverse those statements by hand and record that with migrate.mark_reverted().";
+	}
+	foreach(lc, cap->roles)
+		appendStringInfo(&roles, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 quote_identifier((char *) lfirst(lc)));
+	if (cap->roles != NIL)
+	{
+		appendStringInfo(&detail, "%s%s %s, which must exist wherever the migration is applied.",
+						 detail.len > 0 ? " " : "",
+						 list_length(cap->roles) == 1 ?
+						 "It grants privileges to or gives ownership to role" :
+						 "It grants privileges to or gives ownership to roles",
+						 roles.data);
+		if (hint == NULL)
+			hint = "Create those roles before the migration runs on another database: roles are not part of a migration.";
+	}
+
+	ereport(NOTICE,
+			(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
+						   "captured %d statements as migration \"%s\", marked applied",
+						   cap->statements, cap->statements, cap->version),
+			 detail.len > 0 ? errdetail_internal("%s", detail.data) : 0,
+			 hint ? errhint("%s", hint) : 0));
 }
 
 /*
@@ -424,7 +425,7 @@ migrate_dismiss_drift(PG_FUNCTION_ARGS)
 				 errmsg("reason must not be empty"),
 				 errdetail("Nothing was dismissed."),
 				 errhint("Say why the drift is acknowledged, for the record: migrate.dismiss_drift(reason => 'made by the ORM at boot, no schema change').")));
-	require_log_privilege(ACL_SELECT, "dismiss_drift");
+	migrate_ddl_require_log_privilege(ACL_SELECT, "dismiss_drift");
 
 	migrate_call_begin();
 	if (has_through)
@@ -473,6 +474,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 {
 	Capture		cap;
 	List	   *commands;
+	ListCell   *lc;
 	int64		last_id;
 	Datum		arg;
 	bool		isnull;
@@ -485,7 +487,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	cap.version = migrate_text_arg(fcinfo, 0);
 	cap.name = migrate_text_arg(fcinfo, 1);
 	migrate_check_version(cap.version, "version");
-	require_log_privilege(ACL_SELECT, "capture");
+	migrate_ddl_require_log_privilege(ACL_SELECT, "capture");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -502,7 +504,19 @@ migrate_capture(PG_FUNCTION_ARGS)
 				 errdetail("Nothing was captured."),
 				 errhint("Capture the drift as a new migration, with a version no migration has.")));
 
-	commands = read_drift(&last_id);
+	commands = migrate_ddl_read_commands(&capture_rows_query, NULL, NULL, &last_id);
+	foreach(lc, commands)
+	{
+		CapturedCommand *current = (CapturedCommand *) lfirst(lc);
+
+		if (current->statement == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the text of DDL command %lld in migrate.ddl_log is not known",
+							(long long) current->id),
+					 errdetail("Without it the drift cannot be written as a migration. Nothing was captured."),
+					 errhint("Register the change as a migration by hand with migrate.add() and record it with migrate.forget() or apply it.")));
+	}
 	if (commands == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -518,27 +532,7 @@ migrate_capture(PG_FUNCTION_ARGS)
 	settle_drift(last_id, "capture", cap.version, NULL);
 
 	/* one NOTICE for the whole capture: the down script has the details */
-	if (cap.down == NULL)
-		ereport(NOTICE,
-				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
-							   "captured %d statements as migration \"%s\", marked applied",
-							   cap.statements, cap.statements, cap.version),
-				 errdetail("No statement has a known inverse, so the migration is irreversible."),
-				 errhint("To undo it, reverse its statements by hand and record that with migrate.mark_reverted().")));
-	else if (cap.nunknown > 0)
-		ereport(NOTICE,
-				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
-							   "captured %d statements as migration \"%s\", marked applied",
-							   cap.statements, cap.statements, cap.version),
-				 errdetail_plural("Statement %s has no known inverse: the down script says so in a comment and does not revert it.",
-								  "Statements %s have no known inverse: the down script says so in comments and does not revert them.",
-								  cap.nunknown, cap.unknown.data),
-				 errhint("A rollback of the migration leaves what they did in place: undo that by hand if it is needed.")));
-	else
-		ereport(NOTICE,
-				(errmsg_plural("captured %d statement as migration \"%s\", marked applied",
-							   "captured %d statements as migration \"%s\", marked applied",
-							   cap.statements, cap.statements, cap.version)));
+	capture_notice(&cap);
 
 	migrate_call_end();
 
@@ -585,7 +579,7 @@ migrate_prune_ddl_log(PG_FUNCTION_ARGS)
 				 errmsg("older_than must not be negative"),
 				 errhint("Pass the age of the oldest rows to keep, for example interval '90 days'.")));
 
-	require_log_privilege(ACL_DELETE, "prune_ddl_log");
+	migrate_ddl_require_log_privilege(ACL_DELETE, "prune_ddl_log");
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = DirectFunctionCall1(namein,

@@ -236,6 +236,107 @@ dropped_constraint(CapturedCommand *cmd, const char *name, bool *found)
 }
 
 /*
+ * The column "name" of a tracked ALTER TABLE's table as it was before.
+ */
+static TableColumn *
+column_before(CapturedRow *row, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, row->columns_before)
+		if (strcmp(((TableColumn *) lfirst(lc))->name, name) == 0)
+			return (TableColumn *) lfirst(lc);
+	return NULL;
+}
+
+/*
+ * The inverse of one column subcommand of a tracked ALTER TABLE, from the
+ * column as it was: NULL if not known, "" if there is nothing to undo.
+ */
+static char *
+inverse_of_column_change(AlterTableCmd *sub, CapturedRow *row)
+{
+	const char *prefix = psprintf("ALTER TABLE %s", row->identity);
+	TableColumn *before;
+	const char *column;
+
+	if (sub->subtype == AT_AddColumn)
+	{
+		column = castNode(ColumnDef, sub->def)->colname;
+		if (column_before(row, column))
+			return "";			/* IF NOT EXISTS: it was there */
+		return psprintf("%s DROP COLUMN %s", prefix, quote_identifier(column));
+	}
+	if (sub->subtype == AT_DropColumn || sub->name == NULL)
+		return NULL;			/* the column's data is gone */
+
+	column = quote_identifier(sub->name);
+	before = column_before(row, sub->name);
+	if (before == NULL)
+		return NULL;
+	switch (sub->subtype)
+	{
+		case AT_SetNotNull:
+			return before->not_null ? "" :
+				psprintf("%s ALTER COLUMN %s DROP NOT NULL", prefix, column);
+		case AT_DropNotNull:
+			return before->not_null ?
+				psprintf("%s ALTER COLUMN %s SET NOT NULL", prefix, column) : "";
+		case AT_ColumnDefault:
+			if (before->default_sql)
+				return psprintf("%s ALTER COLUMN %s SET DEFAULT %s", prefix, column,
+								before->default_sql);
+			return sub->def ?
+				psprintf("%s ALTER COLUMN %s DROP DEFAULT", prefix, column) : "";
+		case AT_AlterColumnType:
+			return psprintf("%s ALTER COLUMN %s TYPE %s%s%s USING %s::%s", prefix,
+							column, before->type,
+							before->collation ? " COLLATE " : "",
+							before->collation ? before->collation : "",
+							column, before->type);
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The inverse of an ALTER TABLE whose change the log recorded
+ * (tablestate.c): drop the constraints it added, undo its column changes
+ * in reverse order, then add back the constraints it dropped.  The net
+ * change (netchange.c) took out the constraints that cancel out.
+ */
+static char *
+inverse_of_tracked_alter(AlterTableStmt *at, CapturedRow *row)
+{
+	List	   *parts = NIL;
+	ListCell   *lc;
+	int			i;
+
+	if (row->unchanged)
+		return "";
+	foreach(lc, row->constraints_added)
+		parts = lappend(parts,
+						psprintf("ALTER TABLE %s DROP CONSTRAINT %s", row->identity,
+								 quote_identifier(((TableConstraint *) lfirst(lc))->name)));
+	for (i = list_length(at->cmds) - 1; i >= 0; i--)
+	{
+		AlterTableCmd *sub = list_nth_node(AlterTableCmd, at->cmds, i);
+		char	   *inverse;
+
+		if (sub->subtype == AT_AddConstraint || sub->subtype == AT_DropConstraint)
+			continue;
+		inverse = inverse_of_column_change(sub, row);
+		if (inverse == NULL)
+			return NULL;
+		if (inverse[0] != '\0')
+			parts = lappend(parts, inverse);
+	}
+	foreach(lc, row->constraints_dropped)
+		parts = lappend(parts, ((TableConstraint *) lfirst(lc))->definition);
+	return join_statements(parts);
+}
+
+/*
  * The inverse of ALTER TABLE: each subcommand's, in reverse order; NULL
  * if one of them has none.
  */
@@ -247,6 +348,8 @@ inverse_of_alter_table(AlterTableStmt *at, CapturedCommand *cmd)
 	List	   *parts = NIL;
 	ListCell   *lc;
 
+	if (row && row->tracked && row->identity)
+		return inverse_of_tracked_alter(at, row);
 	if (at->objtype == OBJECT_TABLE)
 		keyword = "ALTER TABLE";
 	else if (at->objtype == OBJECT_FOREIGN_TABLE)
@@ -450,7 +553,7 @@ inverse_of_rename(RenameStmt *rs, CapturedCommand *cmd)
 char *
 migrate_ddl_inverse(Node *stmt, CapturedCommand *cmd)
 {
-	if (changed_nothing(cmd))
+	if (changed_nothing(cmd) || cmd->settled)
 		return "";
 	switch (nodeTag(stmt))
 	{

@@ -27,7 +27,7 @@ migrate_ddl_log_object(bool dropped, char *command_tag, char *object_type,
 					   char *schema_name, char *identity, bool cascaded,
 					   char *definition)
 {
-	LogObject  *object = palloc(sizeof(LogObject));
+	LogObject  *object = palloc0(sizeof(LogObject));
 
 	object->dropped = dropped;
 	object->command_tag = command_tag;
@@ -105,6 +105,7 @@ migrate_ddl_objects_jsonb(List *objects)
 			push_bool_field(&state, "cascaded", true);
 		if (object->definition)
 			push_field(&state, "definition", object->definition);
+		migrate_ddl_push_table_change(&state, object);
 		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);

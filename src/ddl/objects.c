@@ -33,6 +33,7 @@
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -149,9 +150,28 @@ grant_classid(ObjectType objtype)
 		case OBJECT_TYPE:
 		case OBJECT_DOMAIN:
 			return TypeRelationId;
+		case OBJECT_SCHEMA:
+			return NamespaceRelationId;
 		default:
 			return InvalidOid;
 	}
+}
+
+/*
+ * The extension object (classid, objid) is a member of, or InvalidOid.
+ * migrate's schema is not a member (CREATE EXTENSION made it for the
+ * control file's schema), but it is migrate's all the same: the README's
+ * GRANT USAGE ON SCHEMA migrate TO a deploy role is about migrate.
+ */
+static Oid
+extension_of(Oid classid, Oid objid)
+{
+	Oid			ext = getExtensionOfObject(classid, objid);
+
+	if (!OidIsValid(ext) && classid == NamespaceRelationId &&
+		objid == get_namespace_oid(MIGRATE_SCHEMA, true))
+		ext = get_extension_oid("migrate", true);
+	return ext;
 }
 
 /*
@@ -169,7 +189,7 @@ migrate_ddl_grant_extension(ObjectType objtype, List *objects)
 		return InvalidOid;
 	foreach(lc, objects)
 	{
-		Oid			e = getExtensionOfObject(classid, lfirst_oid(lc));
+		Oid			e = extension_of(classid, lfirst_oid(lc));
 
 		if (!OidIsValid(e) || (OidIsValid(ext) && e != ext))
 			return InvalidOid;

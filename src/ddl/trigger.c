@@ -151,6 +151,7 @@ typedef struct PendingCommand
 	int			strict_deferred;	/* strict mode (MigrateStrictMode) that
 									 * decides on its objects, or off */
 	List	   *definitions;	/* MigrateDefinition */
+	TableState *table_before;	/* what a tracked ALTER TABLE changes */
 	List	   *dropped;		/* LogObject of its sql_drop, for the end */
 	int			ndropped;		/* objects its sql_drop reported */
 	bool		restore;		/* CREATE EXTENSION run by a restore */
@@ -209,6 +210,7 @@ pending_done(PendingCommand *p)
 	if (p->statement)
 		pfree(p->statement);
 	list_free_deep(p->definitions);
+	migrate_ddl_table_state_free(p->table_before);
 	list_free(p->dropped);
 	pfree(p);
 }
@@ -424,6 +426,7 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	bool		hooked;
 	int			deferred;
 	List	   *definitions;
+	TableState *table_before;
 	PendingCommand *entry;
 	Oid			seqid;
 
@@ -455,12 +458,15 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	}
 
 	definitions = migrate_ddl_definitions_before(parsetree, pending_cxt);
-	if (hooked && deferred == MIGRATE_STRICT_OFF && definitions == NIL)
+	table_before = migrate_ddl_table_state_before(parsetree, pending_cxt);
+	if (hooked && deferred == MIGRATE_STRICT_OFF && definitions == NIL &&
+		table_before == NULL)
 		PG_RETURN_NULL();
 
 	entry = pending_for(parsetree, true);
 	entry->strict_deferred = deferred;
 	entry->definitions = definitions;
+	entry->table_before = table_before;
 	if (!hooked)
 	{
 		char	   *text = migrate_ddl_statement_text(parsetree,
@@ -522,6 +528,11 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	}
 	else
 		statement = migrate_ddl_statement_text(trigdata->parsetree, &top_level);
+
+	/* what a tracked ALTER TABLE changed goes with its table */
+	if (entry && entry->table_before && main && !main->dropped &&
+		main->object_type && strcmp(main->object_type, "table") == 0)
+		migrate_ddl_table_change(entry->table_before, trigdata->parsetree, main);
 
 	/*
 	 * A GRANT or REVOKE waits until here, where its objects are known: on

@@ -58,7 +58,7 @@ static MigrateQuery pending_query = {
 
 static MigrateQuery reverts_query = {
 	.sql =
-		"SELECT a.version, a.down IS NULL, a.transactional"
+		"SELECT a.version, " MIGRATE_IRREVERSIBLE("a.down") ", a.transactional"
 		"  FROM migrate.applied a"
 		" WHERE CASE WHEN $2 IS NOT NULL THEN a.sort_key OPERATOR(pg_catalog.>) $2"
 		"            WHEN $1 THEN true"
@@ -98,7 +98,7 @@ static MigrateQuery describe_query = {
 	.sql =
 		"SELECT m.version IS NOT NULL, a.version IS NOT NULL,"
 		"       COALESCE(a.transactional, m.transactional),"
-		"       a.down IS NULL,"
+		"       " MIGRATE_IRREVERSIBLE("a.down") ","
 		"       (SELECT pg_catalog.string_agg(pg_catalog.format('\"%s\"', l.version),"
 		"                                     ', ' ORDER BY l.history_id)"
 		"          FROM migrate.applied l"
@@ -596,8 +596,8 @@ migrate_plan_reverts(bool all, const bytea *above, bool allow_non_transactional)
 				 errmsg_plural("migration %s is irreversible",
 							   "migrations %s are irreversible",
 							   nirreversible, irreversible.data),
-				 errdetail_plural("It was applied without a down script. Nothing was reverted.",
-								  "They were applied without a down script. Nothing was reverted.",
+				 errdetail_plural("It was applied without a complete down script. Nothing was reverted.",
+								  "They were applied without a complete down script. Nothing was reverted.",
 								  nirreversible),
 				 errhint_plural("Revert its changes by hand, then record that with SELECT migrate.mark_reverted(version, reason => ...).",
 								"Revert their changes by hand, then record that with SELECT migrate.mark_reverted(version, reason => ...) for each of them.",
@@ -626,7 +626,7 @@ migrate_refuse_irreversible(const char *version)
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("migration \"%s\" is irreversible", version),
-			 errdetail("It was applied without a down script. Nothing was reverted."),
+			 errdetail("It was applied without a complete down script. Nothing was reverted."),
 			 errhint("Revert its changes by hand, then record that with SELECT migrate.mark_reverted('%s', reason => ...).",
 					 version)));
 }

@@ -336,7 +336,32 @@ export_knex(const ExportMigration *m, const char *filename)
 							   "exports.config = { transaction: false };\n\n");
 	append_knex_function(&buf, m, "up", m->up);
 	appendStringInfoChar(&buf, '\n');
-	if (m->down)
+	if (m->down && strstr(m->down, MIGRATE_NO_INVERSE) != NULL)
+	{
+		/*
+		 * An incomplete down script (a capture's) is irreversible: shown,
+		 * so that what is missing is in the file, and refused as
+		 * migrate.rollback() refuses it, never run in part.
+		 */
+		const char *line = m->down;
+
+		appendStringInfoString(&buf,
+							   "// The down script is incomplete: migrate does not run it, and neither\n"
+							   "// does this file.  Complete it, or revert by hand.\n");
+		while (*line)
+		{
+			const char *end = strchr(line, '\n');
+			int			len = end ? end - line : strlen(line);
+
+			appendStringInfo(&buf, "//   %.*s\n", len, line);
+			line += len + (end ? 1 : 0);
+		}
+		appendStringInfo(&buf,
+						 "exports.down = async () => {\n"
+						 "  throw new Error('migration %s is irreversible: its down script has statements with no inverse');\n"
+						 "};\n", m->version);
+	}
+	else if (m->down)
 		append_knex_function(&buf, m, "down", m->down);
 	else
 		appendStringInfo(&buf,
