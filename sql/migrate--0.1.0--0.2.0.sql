@@ -461,3 +461,64 @@ REVOKE ALL ON FUNCTION migrate.changes(pg_catalog.timestamptz) FROM PUBLIC;
 
 COMMENT ON FUNCTION migrate.capture(pg_catalog.text, pg_catalog.text) IS
 'turn the drift into an applied migration whose down script is the net inverse of the drift (a table it created is dropped, changes that cancel out or changed nothing are left out); reversible only when that down script is complete';
+-- 9. Seeds export as files: export_seed(), and export_all(seeds => true)
+--    for a knex seeds/ folder.
+--
+-- export_seed(name, format) returns one seed as a file: sql (comments that
+-- say whether it is repeatable and where it runs, then its SQL) or knex (a
+-- knex seed module that runs it in one transaction and checks
+-- migrate.environment for a seed with environments).  export_all() gains
+-- "seeds", after "format" and false by default, so export_all('sql') and
+-- export_all(format => 'knex') return what they returned in 0.1.0; with
+-- seeds => true the seeds follow the migrations, named seeds/NNNN_name.
+-- An argument cannot be added in place: export_all() is dropped and
+-- created again, with a new C symbol (the 0.1.0 one stays, see the top of
+-- this file).  No view or other object uses it.  A privilege granted on
+-- it goes with it: the WARNING below names the roles that had one, as
+-- section 2 does.  Like export(), both show scripts that only the
+-- extension's owner can read otherwise: not for PUBLIC.
+--
+DO $notice$
+DECLARE
+    roles pg_catalog.text;
+BEGIN
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(r.rolname), ', ')
+      INTO roles
+      FROM pg_catalog.pg_proc p,
+           LATERAL pg_catalog.aclexplode(p.proacl) a
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE p.oid OPERATOR(pg_catalog.=) 'migrate.export_all(pg_catalog.text)'::pg_catalog.regprocedure
+       AND a.grantee OPERATOR(pg_catalog.<>) p.proowner;
+    IF roles IS NOT NULL THEN
+        RAISE WARNING 'migrate.export_all() gains the argument "seeds" in 0.2.0: the EXECUTE privilege of % on it is dropped', roles
+            USING DETAIL = 'The function was dropped and created again with the arguments "format" and "seeds".',
+                  HINT = 'Grant it again after the update: GRANT EXECUTE ON FUNCTION migrate.export_all(text, boolean) TO the role.';
+    END IF;
+END
+$notice$;
+
+DROP FUNCTION migrate.export_all(pg_catalog.text);
+
+CREATE FUNCTION migrate.export_all(format pg_catalog.text DEFAULT 'sql',
+    seeds pg_catalog.bool DEFAULT false,
+    OUT filename pg_catalog.text, OUT contents pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_export_all_0_2'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export_all(pg_catalog.text, pg_catalog.bool) IS
+'every registered migration as a file (file name and contents), in version order, and with seeds every seed after them as seeds/NNNN_name, in name order: format sql or knex';
+
+CREATE FUNCTION migrate.export_seed(name pg_catalog.text,
+    format pg_catalog.text DEFAULT 'sql')
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'migrate_export_seed'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.export_seed(pg_catalog.text, pg_catalog.text) IS
+'a registered seed as the contents of a file: format sql (comments saying whether it is repeatable and where it runs, then its SQL) or knex (a knex seed module)';
+
+REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.export_seed(pg_catalog.text, pg_catalog.text) FROM PUBLIC;

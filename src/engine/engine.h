@@ -231,6 +231,8 @@ typedef struct MigrateNearest
 	char	   *after;			/* the version just after it, or NULL */
 } MigrateNearest;
 
+extern void migrate_nearest_names(MigrateQuery *query, const char *version,
+								  MigrateNearest *nearest);
 extern void migrate_nearest_versions(const char *version, MigrateNearest *nearest);
 extern int	migrate_errdetail_nearest(const MigrateNearest *nearest);
 extern int	migrate_errhint_nearest(const MigrateNearest *nearest,
@@ -247,6 +249,10 @@ extern List *migrate_plan_applies(const bytea *upto,
 								  bool allow_non_transactional);
 extern List *migrate_plan_reverts(bool all, const bytea *above,
 								  bool allow_non_transactional);
+
+/* in seed.c */
+extern void migrate_check_seed_name(const char *name);
+extern void migrate_refuse_unknown_seed(const char *name);
 
 /* in step.c */
 extern void migrate_step_load(MigrateStep *step, const char *version,

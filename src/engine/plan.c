@@ -304,20 +304,22 @@ migrate_warn_drift(void)
 #define MAX_TYPO_VERSIONS	3
 
 /*
- * Find the registered or applied versions nearest to unknown "version",
- * for the messages that refuse it: those a typo away from it (within one
- * edit, two for versions of six characters or more; none for versions of
- * one or two characters, where every other short version is one edit
- * away), or else the
- * versions just before and after it in migrate's order.  The caller is
- * connected to SPI.
+ * Find the names that "query" returns nearest to unknown "version", for
+ * the messages that refuse it: those a typo away from it (within one
+ * edit, two for names of six characters or more; none for names of one
+ * or two characters, where every other short name is one edit away), or
+ * else the names just before and after it in migrate's order.  "query"
+ * takes the unknown name as $1 and returns every known name with whether
+ * it sorts before $1, in migrate's order: versions here, seed names in
+ * seed.c.  The caller is connected to SPI.
  */
 void
-migrate_nearest_versions(const char *version, MigrateNearest *nearest)
+migrate_nearest_names(MigrateQuery *query, const char *version,
+					  MigrateNearest *nearest)
 {
 	Datum		arg = CStringGetTextDatum(version);
 	int			len = strlen(version);
-	/* no typo is guessed in a version of one or two characters */
+	/* no typo is guessed in a name of one or two characters */
 	int			max_edits = len < 3 ? -1 : len < 6 ? 1 : 2;
 	int			best = max_edits + 1;
 	int			ntypos = 0;
@@ -325,7 +327,7 @@ migrate_nearest_versions(const char *version, MigrateNearest *nearest)
 	uint64		i;
 
 	memset(nearest, 0, sizeof(MigrateNearest));
-	(void) migrate_store_exec(&versions_query, &arg, NULL, 0);
+	(void) migrate_store_exec(query, &arg, NULL, 0);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	   *v = migrate_store_getstr(i, 1);
@@ -360,6 +362,15 @@ migrate_nearest_versions(const char *version, MigrateNearest *nearest)
 		nearest->typos = buf.data;
 		nearest->ntypos = ntypos;
 	}
+}
+
+/*
+ * Find the registered or applied versions nearest to unknown "version".
+ */
+void
+migrate_nearest_versions(const char *version, MigrateNearest *nearest)
+{
+	migrate_nearest_names(&versions_query, version, nearest);
 }
 
 /*

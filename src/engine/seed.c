@@ -20,6 +20,10 @@
  * A seed that ran is history, as an applied migration is: new text for a
  * non-repeatable seed that ran is refused.
  *
+ * files/export.c writes seeds out as files (export_seed(), export_all()
+ * with seeds => true); it uses the name checks and the refusal of an
+ * unknown seed defined here.
+ *
  * IDENTIFICATION
  *	  src/engine/seed.c
  *
@@ -75,7 +79,7 @@ static MigrateQuery seeds_to_run_query = {
 		"   AND (s.environments IS NULL"
 		"        OR COALESCE(pg_catalog.current_setting('migrate.environment', true), '')"
 		"           OPERATOR(pg_catalog.=) ANY (s.environments))"
-		" ORDER BY s.sort_key",
+		" ORDER BY s.sort_key, s.name",
 	.nargs = 0
 };
 
@@ -87,6 +91,18 @@ static MigrateQuery record_seed_run_query = {
 		"         NULLIF(pg_catalog.current_setting('migrate.environment', true), ''))",
 	.nargs = 7,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID}
+};
+
+/*
+ * Every registered seed, in migrate's order, with whether it sorts
+ * before $1: for migrate_nearest_names().
+ */
+static MigrateQuery seed_names_query = {
+	.sql =
+		"SELECT s.name, s.sort_key OPERATOR(pg_catalog.<) migrate.version_key($1)"
+		"  FROM migrate.seeds s ORDER BY s.sort_key, s.name",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
 };
 
 /*
@@ -106,8 +122,8 @@ typedef struct SeedRun
  * Raise an error unless "name" is a well-formed seed name: the same rule
  * as versions, so that seeds sort in natural order too.
  */
-static void
-check_seed_name(const char *name)
+void
+migrate_check_seed_name(const char *name)
 {
 	const char *p;
 
@@ -127,6 +143,57 @@ check_seed_name(const char *name)
 				 errdetail("A seed name is 1 to %d letters, digits, dots, underscores or hyphens, starting with a letter or a digit.",
 						   MIGRATE_VERSION_MAXLEN),
 				 errhint("Use a name such as '01_countries'; seeds run in natural name order.")));
+}
+
+/*
+ * The detail of an error about an unknown seed: the seeds next to it in
+ * name order.  For use inside ereport().
+ */
+static int
+errdetail_nearest_seeds(const MigrateNearest *nearest)
+{
+	if (nearest->before && nearest->after)
+		return errdetail("The registered seeds nearest to it in name order are \"%s\" and \"%s\".",
+						 nearest->before, nearest->after);
+	if (nearest->before)
+		return errdetail("The last registered seed in name order is \"%s\".",
+						 nearest->before);
+	if (nearest->after)
+		return errdetail("The first registered seed in name order is \"%s\".",
+						 nearest->after);
+	return errdetail("No seed is registered.");
+}
+
+/*
+ * The hint of an error about an unknown seed: the seeds a typo away from
+ * it, or where to look.  For use inside ereport().
+ */
+static int
+errhint_nearest_seeds(const MigrateNearest *nearest)
+{
+	if (nearest->ntypos > 0)
+		return errhint_plural("Perhaps you meant seed %s.",
+							  "Perhaps you meant one of seeds %s.",
+							  nearest->ntypos, nearest->typos);
+	return errhint("SELECT * FROM migrate.seed_status lists the registered seeds.");
+}
+
+/*
+ * Refuse a seed name that is not registered, naming the seeds a typo away
+ * from it and those next to it in name order, as an unknown version is
+ * refused.  The caller is connected to SPI.
+ */
+void
+migrate_refuse_unknown_seed(const char *name)
+{
+	MigrateNearest nearest;
+
+	migrate_nearest_names(&seed_names_query, name, &nearest);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("seed \"%s\" is not registered", name),
+			 errdetail_nearest_seeds(&nearest),
+			 errhint_nearest_seeds(&nearest)));
 }
 
 /*
@@ -172,7 +239,7 @@ migrate_add_seed(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
-	check_seed_name(name);
+	migrate_check_seed_name(name);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -42,6 +42,41 @@
  * File names are the version, then "_" and the name with every run of
  * characters other than ASCII letters and digits replaced by "_".
  *
+ * Seeds: export_seed(), and export_all() with seeds => true, which puts
+ * them after the migrations, in migrate's order (natural name order), as
+ * "seeds/NNNN_name.sql" or "seeds/NNNN_name.js": knex reads ./seeds and
+ * runs seed files in file-name order, so NNNN, the seed's position in
+ * migrate's order (at least four digits, all of one width), keeps "2_x"
+ * before "10_x".  Both formats open with the same comments, naming the
+ * seed and saying what migrate does with it:
+ *
+ *		-- seed NAME, exported by migrate
+ *		-- repeatable: false (migrate.seed() runs it once)
+ *		-- environments: all
+ *
+ * (or "repeatable: true (...)", "environments: "a", "b" (...)").  An
+ * environment name is written as a JSON string, which is a JavaScript
+ * string literal too and stays on one line whatever the name holds, so
+ * it cannot end a comment early.  Format "sql" is those lines and the
+ * seed's SQL as registered; nothing in the file checks the environment.
+ * Format "knex" is a knex seed module:
+ *
+ *		exports.seed = async (knex) => {
+ *		  await knex.transaction(async (trx) => {
+ *		    await trx.raw(`<statement>`);
+ *		    ...
+ *		  });
+ *		};
+ *
+ * with the statements escaped as for a migration.  The seed runs in one
+ * transaction, as migrate runs a seed in a subtransaction of its own:
+ * knex wraps no seed file in a transaction, and a seed that stops half
+ * way would stay half applied.  A seed for some environments first reads
+ * migrate.environment in the database it seeds and is skipped, saying so
+ * on the console, unless the setting is one of them: migrate's own rule,
+ * judged where the seed runs.  knex has no record of seeds: it runs every
+ * seed file at each "knex seed:run", which the file's comments say.
+ *
  * IDENTIFICATION
  *	  src/files/export.c
  *
@@ -52,15 +87,27 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "files/files.h"
 
 PG_FUNCTION_INFO_V1(migrate_export);
 PG_FUNCTION_INFO_V1(migrate_export_all);
+PG_FUNCTION_INFO_V1(migrate_export_all_0_2);
+PG_FUNCTION_INFO_V1(migrate_export_seed);
 
 /* Longest name part of a file name, in bytes. */
 #define EXPORT_SLUG_MAXLEN	100
+
+/* Fewest digits of the position that starts a seed's file name. */
+#define EXPORT_SEED_POSITION_DIGITS	4
+
+/* The hints of a bad format argument. */
+#define EXPORT_FORMAT_HINT \
+	"Use 'sql' (dbmate-style sections, the default) or 'knex' (a knex migration module)."
+#define EXPORT_SEED_FORMAT_HINT \
+	"Use 'sql' (a plain SQL file, the default) or 'knex' (a knex seed module)."
 
 typedef enum ExportFormat
 {
@@ -80,6 +127,19 @@ typedef struct ExportMigration
 	bool		transactional;
 } ExportMigration;
 
+/*
+ * A registered seed.
+ */
+typedef struct ExportSeed
+{
+	char	   *name;			/* letters, digits, ".", "_" and "-" only
+								 * (seeds_name_format) */
+	char	   *sql;
+	bool		repeatable;
+	char	  **environments;	/* NULL: every environment */
+	int			nenvironments;
+} ExportSeed;
+
 static MigrateQuery export_one_query = {
 	.sql =
 		"SELECT m.version, m.name, m.up, m.down, m.transactional"
@@ -95,11 +155,31 @@ static MigrateQuery export_all_query = {
 	.nargs = 0
 };
 
+static MigrateQuery export_seed_query = {
+	.sql =
+		"SELECT s.name, s.sql, s.repeatable, s.environments"
+		"  FROM migrate.seeds s WHERE s.name OPERATOR(pg_catalog.=) $1",
+	.nargs = 1,
+	.argtypes = {TEXTOID}
+};
+
 /*
- * The format argument.
+ * Every seed, in migrate's order; the name breaks a tie of natural order
+ * ("2_x" and "02_x"), so that the positions in file names are the same
+ * at every call.
+ */
+static MigrateQuery export_seeds_query = {
+	.sql =
+		"SELECT s.name, s.sql, s.repeatable, s.environments"
+		"  FROM migrate.seeds s ORDER BY s.sort_key, s.name",
+	.nargs = 0
+};
+
+/*
+ * The format argument; "hint" lists the formats for what is exported.
  */
 static ExportFormat
-format_arg(FunctionCallInfo fcinfo, int argno)
+format_arg(FunctionCallInfo fcinfo, int argno, const char *hint)
 {
 	char	   *format;
 
@@ -107,7 +187,7 @@ format_arg(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("format must not be NULL"),
-				 errhint("Use 'sql' (dbmate-style sections, the default) or 'knex' (a knex migration module).")));
+				 errhint("%s", _(hint))));
 	format = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (strcmp(format, "sql") == 0)
 		return EXPORT_SQL;
@@ -116,7 +196,7 @@ format_arg(FunctionCallInfo fcinfo, int argno)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown export format \"%s\"", format),
-			 errhint("Use 'sql' (dbmate-style sections, the default) or 'knex' (a knex migration module).")));
+			 errhint("%s", _(hint))));
 	return EXPORT_SQL;			/* keep compiler quiet */
 }
 
@@ -245,37 +325,22 @@ export_sql(const ExportMigration *m)
 }
 
 /*
- * Append one statement as a JavaScript template literal for knex.raw().
+ * Append "sql" as a JavaScript template literal for knex.raw().  The
+ * caller has refused a backslash right before a question mark, which no
+ * escape can bring through knex.
  */
 static void
-append_knex_literal(StringInfo buf, const ExportMigration *m,
-					const MigrateScript *script, int i)
+append_knex_template(StringInfo buf, const char *sql)
 {
-	char	   *sql = migrate_statement_text(script, i);
 	const char *p;
 
+	Assert(strstr(sql, "\\?") == NULL);
 	appendStringInfoChar(buf, '`');
 	for (p = sql; *p; p++)
 	{
 		switch (*p)
 		{
 			case '\\':
-				if (p[1] == '?' && strcmp(script->direction, "up") == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("migration \"%s\" cannot be exported as knex",
-									m->version),
-							 errdetail("Statement %d of its up script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
-									   i + 1),
-							 errhint("Export the migration with format => 'sql'.")));
-				if (p[1] == '?')
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("migration \"%s\" cannot be exported as knex",
-									m->version),
-							 errdetail("Statement %d of its down script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
-									   i + 1),
-							 errhint("Export the migration with format => 'sql'.")));
 				appendStringInfoString(buf, "\\\\");
 				break;
 			case '`':
@@ -295,6 +360,35 @@ append_knex_literal(StringInfo buf, const ExportMigration *m,
 		}
 	}
 	appendStringInfoChar(buf, '`');
+}
+
+/*
+ * Append statement "i" of a migration's script as a template literal for
+ * knex.raw().
+ */
+static void
+append_knex_literal(StringInfo buf, const ExportMigration *m,
+					const MigrateScript *script, int i)
+{
+	char	   *sql = migrate_statement_text(script, i);
+
+	if (strstr(sql, "\\?") && strcmp(script->direction, "up") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("migration \"%s\" cannot be exported as knex",
+						m->version),
+				 errdetail("Statement %d of its up script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
+						   i + 1),
+				 errhint("Export the migration with format => 'sql'.")));
+	if (strstr(sql, "\\?"))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("migration \"%s\" cannot be exported as knex",
+						m->version),
+				 errdetail("Statement %d of its down script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
+						   i + 1),
+				 errhint("Export the migration with format => 'sql'.")));
+	append_knex_template(buf, sql);
 	pfree(sql);
 }
 
@@ -382,6 +476,198 @@ export_contents(const ExportMigration *m, ExportFormat format,
 }
 
 /*
+ * Row "row" of the last seed query as a seed.
+ */
+static void
+read_seed(int row, ExportSeed *s)
+{
+	bool		isnull;
+	Datum		environments;
+
+	s->name = migrate_store_getstr(row, 1);
+	s->sql = migrate_store_getstr(row, 2);
+	s->repeatable = DatumGetBool(migrate_store_getdatum(row, 3, &isnull));
+	s->environments = NULL;
+	s->nenvironments = 0;
+	environments = migrate_store_getdatum(row, 4, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		deconstruct_array(DatumGetArrayTypeP(environments), TEXTOID, -1,
+						  false, TYPALIGN_INT, &elems, &nulls, &n);
+		/* a NULL element matches no environment, as in seed(): left out */
+		s->environments = palloc(sizeof(char *) * Max(n, 1));
+		for (i = 0; i < n; i++)
+			if (!nulls[i])
+				s->environments[s->nenvironments++] = TextDatumGetCString(elems[i]);
+	}
+}
+
+/*
+ * Append "str" as a JSON string: a JavaScript string literal as well,
+ * written on one line whatever it holds (the line terminators of SQL and
+ * JavaScript escaped, U+2028 and U+2029 included), so that it can stand in
+ * a comment of either language.
+ */
+static void
+append_json_string(StringInfo buf, const char *str)
+{
+	const unsigned char *p;
+
+	appendStringInfoChar(buf, '"');
+	for (p = (const unsigned char *) str; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+		{
+			appendStringInfoChar(buf, '\\');
+			appendStringInfoChar(buf, (char) *p);
+		}
+		else if (*p == '\n')
+			appendStringInfoString(buf, "\\n");
+		else if (*p == '\r')
+			appendStringInfoString(buf, "\\r");
+		else if (*p == '\t')
+			appendStringInfoString(buf, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			appendStringInfo(buf, "\\u%04x", *p);
+		else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		{
+			appendStringInfoString(buf, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+			p += 2;
+		}
+		else
+			appendStringInfoChar(buf, (char) *p);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * Append the environments of a seed that has some, as JSON strings.
+ */
+static void
+append_environments(StringInfo buf, const ExportSeed *s)
+{
+	int			i;
+
+	for (i = 0; i < s->nenvironments; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		append_json_string(buf, s->environments[i]);
+	}
+}
+
+/*
+ * The comment lines that open a seed's file, as comments of its format:
+ * the seed's name, and what migrate (and knex) do with it.
+ */
+static void
+append_seed_header(StringInfo buf, const ExportSeed *s, ExportFormat format)
+{
+	const char *comment = format == EXPORT_SQL ? "--" : "//";
+
+	appendStringInfo(buf, "%s seed %s, exported by migrate\n", comment, s->name);
+	if (s->repeatable)
+		appendStringInfo(buf, "%s repeatable: true (migrate.seed() runs it again whenever its text changes)\n",
+						 comment);
+	else
+		appendStringInfo(buf, "%s repeatable: false (migrate.seed() runs it once)\n",
+						 comment);
+	if (format == EXPORT_KNEX)
+		appendStringInfoString(buf, "// knex keeps no record of seeds: knex seed:run runs every seed file, each time\n");
+	if (s->environments == NULL)
+		appendStringInfo(buf, "%s environments: all\n", comment);
+	else
+	{
+		appendStringInfo(buf, "%s environments: ", comment);
+		append_environments(buf, s);
+		if (format == EXPORT_SQL)
+			appendStringInfoString(buf, " (migrate.seed() runs it only where migrate.environment is one of them; this file does not check)\n");
+		else
+			appendStringInfoString(buf, " (it runs only where the database's migrate.environment is one of them, as in migrate.seed())\n");
+	}
+}
+
+/*
+ * The sql file of a seed: its header, then its SQL as registered.
+ */
+static char *
+export_seed_sql(const ExportSeed *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_seed_header(&buf, s, EXPORT_SQL);
+	appendStringInfoString(&buf, s->sql);
+	return buf.data;
+}
+
+/*
+ * The knex seed module of a seed: its statements in one transaction,
+ * after the check of the environment for a seed that has environments.
+ */
+static char *
+export_seed_knex(const ExportSeed *s)
+{
+	StringInfoData buf;
+	MigrateScript *script;
+	int			i;
+
+	initStringInfo(&buf);
+	append_seed_header(&buf, s, EXPORT_KNEX);
+	appendStringInfoChar(&buf, '\n');
+	if (s->environments)
+	{
+		appendStringInfoString(&buf, "const environments = [");
+		append_environments(&buf, s);
+		appendStringInfoString(&buf, "];\n\n");
+	}
+	appendStringInfoString(&buf,
+						   "exports.seed = async (knex) => {\n"
+						   "  await knex.transaction(async (trx) => {\n");
+	if (s->environments)
+		appendStringInfo(&buf,
+						 "    const setting = await trx.raw(`SELECT pg_catalog.current_setting('migrate.environment', true) AS environment`);\n"
+						 "    if (!environments.includes(setting.rows[0].environment)) {\n"
+						 "      console.log('seed \"%s\" is skipped in this environment');\n"
+						 "      return;\n"
+						 "    }\n", s->name);
+
+	script = migrate_parse_script(s->name, MIGRATE_SEED_SCRIPT, s->sql, false);
+	for (i = 0; i < script->nstatements; i++)
+	{
+		char	   *sql = migrate_statement_text(script, i);
+
+		if (strstr(sql, "\\?"))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("seed \"%s\" cannot be exported as knex", s->name),
+					 errdetail("Statement %d of its script has a backslash right before a question mark, which knex.raw() reads as an escaped question mark, dropping the backslash.",
+							   i + 1),
+					 errhint("Export the seed with format => 'sql'.")));
+		appendStringInfoString(&buf, "    await trx.raw(");
+		append_knex_template(&buf, sql);
+		appendStringInfoString(&buf, ");\n");
+		pfree(sql);
+	}
+	appendStringInfoString(&buf, "  });\n};\n");
+	return buf.data;
+}
+
+/*
+ * The contents of the file of seed "s".
+ */
+static char *
+export_seed_contents(const ExportSeed *s, ExportFormat format)
+{
+	return format == EXPORT_SQL ? export_seed_sql(s) : export_seed_knex(s);
+}
+
+/*
  * export(version text, format text) returns text
  *
  * The file of one registered migration.
@@ -390,7 +676,7 @@ Datum
 migrate_export(PG_FUNCTION_ARGS)
 {
 	char	   *version = migrate_text_arg(fcinfo, 0);
-	ExportFormat format = format_arg(fcinfo, 1);
+	ExportFormat format = format_arg(fcinfo, 1, EXPORT_FORMAT_HINT);
 	ExportMigration m;
 	Datum		arg;
 	char	   *contents;
@@ -410,19 +696,51 @@ migrate_export(PG_FUNCTION_ARGS)
 }
 
 /*
- * export_all(format text) returns setof (filename text, contents text)
+ * export_seed(name text, format text) returns text
  *
- * Every registered migration as a file, in version order.
+ * The file of one registered seed: what export_all() with seeds => true
+ * writes for it.
  */
 Datum
-migrate_export_all(PG_FUNCTION_ARGS)
+migrate_export_seed(PG_FUNCTION_ARGS)
 {
-	ExportFormat format = format_arg(fcinfo, 0);
+	char	   *name = migrate_text_arg(fcinfo, 0);
+	ExportFormat format;
+	ExportSeed	s;
+	Datum		arg;
+	char	   *contents;
+
+	migrate_check_seed_name(name);
+	format = format_arg(fcinfo, 1, EXPORT_SEED_FORMAT_HINT);
+	migrate_spi_connect();
+	arg = CStringGetTextDatum(name);
+	(void) migrate_store_exec(&export_seed_query, &arg, NULL, 1);
+	if (SPI_processed != 1)
+		migrate_refuse_unknown_seed(name);
+	read_seed(0, &s);
+	migrate_store_done();
+	contents = export_seed_contents(&s, format);
+	SPI_finish();
+
+	PG_RETURN_TEXT_P(cstring_to_text(contents));
+}
+
+/*
+ * The rows of export_all(): every registered migration as a file, in
+ * version order, then, with "seeds", every seed, in name order, under
+ * seeds/.
+ */
+static Datum
+export_all_rows(FunctionCallInfo fcinfo, ExportFormat format, bool seeds)
+{
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore = migrate_materialize_srf(fcinfo, &tupdesc);
 	ExportMigration *migrations;
+	ExportSeed *seedlist = NULL;
 	uint64		n;
+	uint64		nseeds = 0;
 	uint64		i;
+	int			width;
 
 	migrate_spi_connect();
 	(void) migrate_store_exec(&export_all_query, NULL, NULL, 0);
@@ -431,6 +749,15 @@ migrate_export_all(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 		read_migration(i, &migrations[i]);
 	migrate_store_done();
+	if (seeds)
+	{
+		(void) migrate_store_exec(&export_seeds_query, NULL, NULL, 0);
+		nseeds = SPI_processed;
+		seedlist = palloc(sizeof(ExportSeed) * Max(nseeds, 1));
+		for (i = 0; i < nseeds; i++)
+			read_seed(i, &seedlist[i]);
+		migrate_store_done();
+	}
 
 	for (i = 0; i < n; i++)
 	{
@@ -443,7 +770,56 @@ migrate_export_all(PG_FUNCTION_ARGS)
 														filename));
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
+
+	/* every position of one width, so that file-name order is seed order */
+	width = Max(EXPORT_SEED_POSITION_DIGITS,
+				snprintf(NULL, 0, "%llu", (unsigned long long) nseeds));
+	for (i = 0; i < nseeds; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(psprintf("seeds/%0*llu_%s.%s", width,
+												 (unsigned long long) (i + 1),
+												 seedlist[i].name,
+												 format == EXPORT_SQL ? "sql" : "js"));
+		values[1] = CStringGetTextDatum(export_seed_contents(&seedlist[i],
+															 format));
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+	}
 	SPI_finish();
 
 	return (Datum) 0;
+}
+
+/*
+ * export_all(format text) returns setof (filename text, contents text)
+ *
+ * 0.1.0's export_all(): the migrations only.
+ */
+Datum
+migrate_export_all(PG_FUNCTION_ARGS)
+{
+	return export_all_rows(fcinfo, format_arg(fcinfo, 0, EXPORT_FORMAT_HINT),
+						   false);
+}
+
+/*
+ * export_all(format text, seeds boolean) returns setof (filename text,
+ * contents text)
+ *
+ * Every registered migration as a file, in version order, and with seeds
+ * => true every seed after them.
+ */
+Datum
+migrate_export_all_0_2(PG_FUNCTION_ARGS)
+{
+	ExportFormat format = format_arg(fcinfo, 0, EXPORT_FORMAT_HINT);
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("seeds must not be NULL"),
+				 errhint("Pass false (the default) for the migrations alone, or true for the seeds as well.")));
+	return export_all_rows(fcinfo, format, PG_GETARG_BOOL(1));
 }

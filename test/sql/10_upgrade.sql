@@ -88,10 +88,17 @@ BEGIN
 END
 $$;
 
--- a deploy role, granted what the README's recipe granted in 0.1.0
+-- a deploy role, granted what the README's recipe granted in 0.1.0, and
+-- the right to export the migrations
 CREATE ROLE regress_t10_deploy;
 GRANT EXECUTE ON FUNCTION migrate.latest(boolean, text),
-                          migrate.rollback(boolean, text) TO regress_t10_deploy;
+                          migrate.rollback(boolean, text),
+                          migrate.export_all(text) TO regress_t10_deploy;
+-- the files of 0.1.0's export_all(), which 0.2.0 adds seeds to
+CREATE TEMP TABLE export_before AS
+SELECT 'sql' AS format, * FROM migrate.export_all('sql')
+UNION ALL
+SELECT 'knex', * FROM migrate.export_all(format => 'knex');
 CREATE TEMP TABLE rows_before AS SELECT * FROM pg_temp.migrate_rows();
 
 -- every table and sequence holds rows
@@ -234,14 +241,16 @@ SELECT 'initial privileges',
         AND ip.objoid = 'migrate'::regnamespace);
 
 --
--- The update.  latest(), rollback() and run() are created again with new
--- arguments: a role granted EXECUTE on the 0.1.0 forms (above) is named
--- in a WARNING, to grant it again.
+-- The update.  latest(), rollback(), run() and export_all() are created
+-- again with new arguments: a role granted EXECUTE on the 0.1.0 forms
+-- (above) is named in a WARNING, to grant it again.
 --
 ALTER EXTENSION migrate UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migrate';
 SELECT has_function_privilege('regress_t10_deploy', 'migrate.latest(text, boolean)', 'EXECUTE')
-       AS deploy_can_latest;
+       AS deploy_can_latest,
+       has_function_privilege('regress_t10_deploy', 'migrate.export_all(text, boolean)', 'EXECUTE')
+       AS deploy_can_export_all;
 DROP ROLE regress_t10_deploy;
 CREATE TEMP TABLE objects_upgraded AS SELECT * FROM migrate_objects;
 
@@ -253,6 +262,26 @@ SELECT 'added', tab, data
   FROM (SELECT * FROM pg_temp.migrate_rows() EXCEPT ALL SELECT * FROM rows_before) added
  ORDER BY 1, 2, 3;
 SELECT count(*) > 0 AS compared FROM rows_before;
+
+-- 0.1.0's calls of export_all() return the same files, without the
+-- seeds the database has
+SELECT 'lost' AS what, *
+  FROM (SELECT * FROM export_before
+        EXCEPT ALL
+        (SELECT 'sql', * FROM migrate.export_all('sql')
+         UNION ALL
+         SELECT 'knex', * FROM migrate.export_all(format => 'knex'))) lost
+UNION ALL
+SELECT 'added', *
+  FROM ((SELECT 'sql', * FROM migrate.export_all('sql')
+         UNION ALL
+         SELECT 'knex', * FROM migrate.export_all(format => 'knex'))
+        EXCEPT ALL
+        SELECT * FROM export_before) added;
+SELECT count(*) > 0 AS compared, count(*) FILTER (WHERE filename LIKE 'seeds/%') AS seeds
+  FROM export_before;
+SELECT count(*) AS seeds FROM migrate.export_all('knex', seeds => true)
+ WHERE filename LIKE 'seeds/%';
 
 -- the functions the tables' generated columns and index expressions call
 -- pin no search_path any more (they look up no names)

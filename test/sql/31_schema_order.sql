@@ -118,7 +118,8 @@ CREATE ROLE regress_t31;
 SELECT has_function_privilege('regress_t31', 'migrate.schema(text[])', 'EXECUTE') AS schema,
        has_function_privilege('regress_t31', 'migrate.baseline(text, text)', 'EXECUTE') AS baseline,
        has_function_privilege('regress_t31', 'migrate.export(text, text)', 'EXECUTE') AS export,
-       has_function_privilege('regress_t31', 'migrate.export_all(text)', 'EXECUTE') AS export_all;
+       has_function_privilege('regress_t31', 'migrate.export_all(text, boolean)', 'EXECUTE') AS export_all,
+       has_function_privilege('regress_t31', 'migrate.export_seed(text, text)', 'EXECUTE') AS export_seed;
 SET ROLE regress_t31;
 SELECT migrate.schema(ARRAY['t31 Empty']) = E'CREATE SCHEMA "t31 Empty";\n' AS same_text;
 RESET ROLE;

@@ -6,7 +6,12 @@
 #
 # Every registered migration is written to a file of its own; each file
 # holds exactly what export() returns, and migrate.load() reads the sql
-# files back.  Each knex module is then loaded
+# files back.  With seeds => true, the README's recipe for a knex project
+# writes migrations/ and seeds/: each seed file holds what export_seed()
+# returns, knex's file-name order is migrate's seed order, and each seed
+# module, run with a fake knex, sends the seed's statements in one
+# transaction, after checking migrate.environment when the seed has
+# environments.  Each knex module is then loaded
 # with a fake knex whose raw() collects the SQL that knex would send to
 # PostgreSQL (knex turns \? into ? and any other ? into a $n binding):
 # the statements must be those migrate runs for the migration's up and
@@ -261,5 +266,167 @@ ok( index(
 		q{  await knex.raw(`SELECT $x$\`\${y}\` \\\\d \\\\?\\\\? $x$`);}) >= 0,
 	'knex: backquote, ${, backslash and ? are escaped');
 
+#
+# Seeds, as a knex project's migrations/ and seeds/ folders.
+#
+$node->safe_psql(
+	'files', q{
+	SELECT migrate.add_seed('2_countries', E'INSERT INTO countries VALUES (''fr'', ''France'');\n-- and one more\nINSERT INTO countries VALUES (''de'', ''Germany'');\n');
+	SELECT migrate.add_seed('10_settings', $s$INSERT INTO settings VALUES ('theme', '`${dark}` \d')
+	                                           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+	                                        SELECT '{"a": 1}'::jsonb ? 'a'$s$, repeatable => true);
+	SELECT migrate.add_seed('3_demo', 'INSERT INTO notes VALUES (1)',
+	                        environments => ARRAY['dev', E'qa "2"\nnext']);
+});
+
+# the README's recipe for a knex project
+my $project = "$tempdir/project";
+mkdir $project or die "cannot create $project: $!";
+{
+	my $connstr = $node->connstr('files');
+	my $script = <<"EOF";
+set -e -o pipefail
+cd '$project'
+mkdir -p migrations seeds
+psql -X -d '$connstr' -At -z -0 -v ON_ERROR_STOP=1 \\
+     -c "SELECT filename, contents FROM migrate.export_all('knex', seeds => true)" |
+while IFS= read -r -d '' file && IFS= read -r -d '' contents; do
+    case "\$file" in seeds/*) ;; *) file=migrations/\$file ;; esac
+    printf '%s' "\$contents" > "\$file"
+done
+EOF
+	my ($stdout, $stderr);
+	ok(IPC::Run::run([ 'bash', '-c', $script ], '>', \$stdout, '2>', \$stderr),
+		'seeds: the README recipe writes migrations/ and seeds/')
+	  or diag($stderr);
+}
+opendir my $pdh, "$project/migrations" or die "cannot read $project/migrations: $!";
+my @project_migrations = sort grep { !/^\./ } readdir $pdh;
+closedir $pdh;
+is_deeply(\@project_migrations, \@knex_files,
+	"seeds: migrations/ holds the files of export_all('knex')");
+opendir my $sdh, "$project/seeds" or die "cannot read $project/seeds: $!";
+# knex sorts seed file names as JavaScript sorts strings: for these ASCII
+# names, as perl's sort does
+my @seed_files = sort grep { !/^\./ } readdir $sdh;
+closedir $sdh;
+my @seed_names = split /\n/,
+  $node->safe_psql('files', 'SELECT name FROM migrate.seed_status');
+is(scalar(@seed_names), 3, 'seeds: three seeds registered');
+is_deeply([ map { s/^\d+_(.*)\.js$/$1/r } @seed_files ],
+	\@seed_names, "seeds: knex's file-name order is migrate's seed order");
+foreach my $file (@seed_files)
+{
+	my $name = $file =~ s/^\d+_(.*)\.js$/$1/r;
+	is( md5_hex(slurp_file("$project/seeds/$file")),
+		$node->safe_psql('files', "SELECT md5(migrate.export_seed('$name', 'knex'))"),
+		"seeds: $file holds what export_seed() returns");
+}
+
+# What a seed module sends, with a fake knex whose database has
+# migrate.environment set to argv[3] (unset when absent): {calls: [{sql,
+# trx}], log: [...]}, trx telling whether the call was made in the
+# transaction.
+my $seed_harness = "$tempdir/seed_harness.js";
+append_to_file(
+	$seed_harness, <<'EOF');
+const m = require(process.argv[2]);
+const environment = process.argv.length > 3 ? process.argv[3] : null;
+const positionBindings = (sql) => {
+  let n = 0;
+  return sql.replace(/(\\*)(\?)/g,
+                     (match, escapes) => (escapes.length % 2 ? '?' : '$' + ++n));
+};
+const calls = [];
+const log = [];
+console.log = (...args) => log.push(args.join(' '));
+const raw = (trx) => async (sql, bindings) => {
+  if (bindings !== undefined) throw new Error('unexpected bindings');
+  sql = positionBindings(sql);
+  calls.push({ sql, trx });
+  if (/current_setting\('migrate\.environment', true\)/.test(sql))
+    return { rows: [{ environment }] };
+  return { rows: [] };
+};
+const knex = {
+  raw: raw(false),
+  transaction: async (fn) => fn({ raw: raw(true) }),
+};
+(async () => {
+  await m.seed(knex);
+  process.stdout.write(JSON.stringify({ calls, log }));
+})();
+EOF
+
+# The statements of a seed module, parsed in perl
+sub parse_seed_with_perl
+{
+	my ($file) = @_;
+	my $js = decode('UTF-8', slurp_file($file));
+	$js =~ /^exports\.seed = async \(knex\) => \{\n  await knex\.transaction\(async \(trx\) => \{\n/mg
+	  or die "no exports.seed in a transaction in $file";
+	$js =~ /\G    const setting = .*\n    if .*\n      console\.log.*\n      return;\n    \}\n/gc;
+	my @calls;
+	push @calls, literal_sql($1)
+	  while $js =~ /\G    await trx\.raw\(`((?:[^`\\]|\\.)*)`\);\n/gcs;
+	$js =~ /\G  \}\);\n\};\n\z/gc or die "unexpected text in exports.seed of $file";
+	return \@calls;
+}
+
+# What migrate runs for a seed: its statements, as split by migrate.
+sub seed_statements
+{
+	my ($name) = @_;
+	return decode_json(
+		$node->safe_psql(
+			'files', qq{
+		SELECT coalesce(json_agg(st.sql ORDER BY st.statement), '[]')
+		  FROM migrate.seeds s, migrate.statements(s.sql) st
+		 WHERE s.name = '$name'}));
+}
+
+foreach my $file (@seed_files)
+{
+	my $name = $file =~ s/^\d+_(.*)\.js$/$1/r;
+	is_deeply(parse_seed_with_perl("$project/seeds/$file"), seed_statements($name),
+		"seeds (perl): $file sends the statements of the seed");
+}
+if ($have_node)
+{
+	my $setting =
+	  q{SELECT pg_catalog.current_setting('migrate.environment', true) AS environment};
+	foreach my $file (@seed_files)
+	{
+		my $name = $file =~ s/^\d+_(.*)\.js$/$1/r;
+		my $limited = $name eq '3_demo';
+		foreach my $env ($limited ? ('dev', "qa \"2\"\nnext", 'production', '', undef) : (undef))
+		{
+			my ($stdout, $stderr);
+			IPC::Run::run(
+				[ 'node', $seed_harness, "$project/seeds/$file", defined $env ? ($env) : () ],
+				'>', \$stdout, '2>', \$stderr)
+			  or die "node failed on $file: $stderr";
+			my $result = decode_json($stdout);
+			my $where = defined $env ? "environment \"$env\"" : 'no environment';
+			ok(!grep({ !$_->{trx} } @{ $result->{calls} }),
+				"seeds (node): $file, $where: every statement in the transaction");
+			my @sent = map { $_->{sql} } @{ $result->{calls} };
+			if ($limited)
+			{
+				is(shift(@sent), $setting,
+					"seeds (node): $file, $where: reads migrate.environment first");
+			}
+			my $runs = !$limited || (defined $env && ($env eq 'dev' || $env =~ /^qa/));
+			is_deeply(\@sent, $runs ? seed_statements($name) : [],
+				"seeds (node): $file, $where: "
+				  . ($runs ? 'sends the statements of the seed' : 'sends nothing'));
+			is_deeply($result->{log},
+				$runs ? [] : ["seed \"$name\" is skipped in this environment"],
+				"seeds (node): $file, $where: " . ($runs ? 'no message' : 'says it is skipped'));
+		}
+	}
+}
+
 $node->stop;
 done_testing();
+
