@@ -9,8 +9,8 @@
  * history's hooks (ddl/trigger.c).  The subsystems are laid out by
  * folder: common/ (settings, helpers, migrate's own tables), engine/
  * (registering, planning and running migrations), ddl/ (DDL history,
- * strict mode, drift), schema/ (schema() and baseline()) and files/
- * (load(), bundle(), export(), adopt()).  See "Architecture" in the
+ * strict mode, drift), schema/ (schema() and baseline()), files/
+ * (load(), bundle(), export(), adopt()) and rollout/ (lint(), plan()).  See "Architecture" in the
  * README for what may call what.
  *
  * IDENTIFICATION
@@ -24,6 +24,7 @@
 
 #include "common/common.h"
 #include "ddl/ddl.h"
+#include "rollout/rollout.h"
 
 PG_MODULE_MAGIC;
 
@@ -37,4 +38,5 @@ _PG_init(void)
 {
 	migrate_define_settings();
 	migrate_ddl_init();
+	migrate_rollout_init();
 }

@@ -16,7 +16,7 @@ use Test::More;
 
 # the subsystems, lowest first: a file may use its own subsystem and the
 # ones below it; src/migrate.c (module load) may use any
-my @layers = ([qw(common)], [qw(engine)], [qw(ddl schema files)]);
+my @layers = ([qw(common)], [qw(engine)], [qw(ddl schema files rollout)]);
 my %rank;
 for my $i (0 .. $#layers)
 {
