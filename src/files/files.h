@@ -34,6 +34,8 @@ typedef enum MigrateFormat
 	MIGRATE_FORMAT_FLYWAY,		/* V<version>__desc.sql + U<version>__desc.sql */
 	MIGRATE_FORMAT_DIESEL,		/* VERSION_name/up.sql + down.sql */
 	MIGRATE_FORMAT_PRISMA,		/* VERSION_name/migration.sql, up only */
+	MIGRATE_FORMAT_DRIZZLE,		/* VERSION_name.sql in meta/_journal.json's
+								 * order, up only */
 	MIGRATE_FORMAT_GOOSE,		/* VERSION_name.sql with -- +goose Up/Down */
 	MIGRATE_FORMAT_DBMATE,		/* VERSION_name.sql with -- migrate:up/down */
 	MIGRATE_FORMAT_PLAIN		/* VERSION_name.sql, up only */
@@ -88,10 +90,21 @@ typedef struct LoadEntry
 	char	   *up;
 	char	   *down;
 	bool		transactional;
+	int			position;		/* in the tool's own list (Drizzle's
+								 * journal), which orders it */
 	const char *problem;		/* why it is refused, before registering */
 	const char *action;			/* once decided */
 	StringInfoData notes;
 } LoadEntry;
+
+/*
+ * An entry of a Drizzle journal (meta/_journal.json).
+ */
+typedef struct MigrateJournalEntry
+{
+	int			idx;			/* its "idx", or -1 */
+	char	   *tag;			/* the file name without .sql */
+} MigrateJournalEntry;
 
 /*
  * The directory being loaded.
@@ -178,6 +191,10 @@ extern void migrate_split_sections(const char *text, MigrateSections *out);
 extern bool migrate_diesel_transactional(const char *metadata);
 extern bool migrate_flyway_transactional(const char *conf);
 extern char *migrate_flyway_placeholder(const char *text);
+
+/* in drizzle.c */
+extern List *migrate_drizzle_journal(const char *text, const char *path);
+extern char *migrate_drizzle_breakpoints(const char *text, int *added);
 
 /* in scan.c */
 extern void migrate_load_note(LoadEntry *e, const char *fmt,...) pg_attribute_printf(2, 3);
