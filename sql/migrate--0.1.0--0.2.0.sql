@@ -434,14 +434,15 @@ COMMENT ON FUNCTION migrate.drift() IS
 'the DDL recorded outside migrations (and outside extension scripts) that no capture() or dismiss_drift() settled, in order';
 
 --
--- 6. adopt() reads the histories of Prisma, the Sequelize CLI and TypeORM
---    too, and load() reads Prisma's migration folders.
+-- 6. adopt() reads the histories of Prisma, the Sequelize CLI, TypeORM,
+--    Sqitch, Alembic and Strapi too, and load() reads Prisma's and
+--    Drizzle's migration folders.
 --
 COMMENT ON FUNCTION migrate.load(pg_catalog.text) IS
-'register every migration of a directory on the server (golang-migrate, dbmate, Flyway, diesel, Prisma, goose, VERSION.name.up.sql, VERSION_name.sql), in its tool''s order; superuser or pg_read_server_files';
+'register every migration of a directory on the server (golang-migrate, dbmate, Flyway, diesel, Prisma, Drizzle, goose, VERSION.name.up.sql, VERSION_name.sql), in its tool''s order; superuser or pg_read_server_files';
 
 COMMENT ON FUNCTION migrate.adopt(pg_catalog.text, pg_catalog.text) IS
-'mark the registered migrations that knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize or typeorm recorded as applied, without running them, as one batch';
+'mark the registered migrations that knex, flyway, dbmate, golang-migrate, diesel, goose, prisma, sequelize, typeorm, sqitch, alembic or strapi recorded as applied, without running them, as one batch';
 
 --
 -- 7. The net change: capture() writes the down script from it and marks

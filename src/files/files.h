@@ -20,6 +20,7 @@
 
 #include "engine/engine.h"
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 
 /*
@@ -33,6 +34,8 @@ typedef enum MigrateFormat
 	MIGRATE_FORMAT_FLYWAY,		/* V<version>__desc.sql + U<version>__desc.sql */
 	MIGRATE_FORMAT_DIESEL,		/* VERSION_name/up.sql + down.sql */
 	MIGRATE_FORMAT_PRISMA,		/* VERSION_name/migration.sql, up only */
+	MIGRATE_FORMAT_DRIZZLE,		/* VERSION_name.sql in meta/_journal.json's
+								 * order, up only */
 	MIGRATE_FORMAT_GOOSE,		/* VERSION_name.sql with -- +goose Up/Down */
 	MIGRATE_FORMAT_DBMATE,		/* VERSION_name.sql with -- migrate:up/down */
 	MIGRATE_FORMAT_PLAIN		/* VERSION_name.sql, up only */
@@ -87,10 +90,21 @@ typedef struct LoadEntry
 	char	   *up;
 	char	   *down;
 	bool		transactional;
+	int			position;		/* in the tool's own list (Drizzle's
+								 * journal), which orders it */
 	const char *problem;		/* why it is refused, before registering */
 	const char *action;			/* once decided */
 	StringInfoData notes;
 } LoadEntry;
+
+/*
+ * An entry of a Drizzle journal (meta/_journal.json).
+ */
+typedef struct MigrateJournalEntry
+{
+	int			idx;			/* its "idx", or -1 */
+	char	   *tag;			/* the file name without .sql */
+} MigrateJournalEntry;
 
 /*
  * The directory being loaded.
@@ -103,6 +117,65 @@ typedef struct LoadDir
 	List	   *entries;
 	List	   *others;			/* .sql files no tool takes for migrations */
 } LoadDir;
+
+/*
+ * The migration tools whose history tables adopt() reads (history.c).
+ */
+typedef enum MigrateTool
+{
+	MIGRATE_TOOL_KNEX,
+	MIGRATE_TOOL_FLYWAY,
+	MIGRATE_TOOL_DBMATE,
+	MIGRATE_TOOL_GOLANG,
+	MIGRATE_TOOL_DIESEL,
+	MIGRATE_TOOL_GOOSE,
+	MIGRATE_TOOL_PRISMA,
+	MIGRATE_TOOL_SEQUELIZE,
+	MIGRATE_TOOL_TYPEORM,
+	MIGRATE_TOOL_SQITCH,
+	MIGRATE_TOOL_ALEMBIC,
+	MIGRATE_TOOL_STRAPI
+} MigrateTool;
+
+/*
+ * A row of a tool's history table, as the tool reads it.
+ */
+typedef struct MigrateToolEntry
+{
+	char	   *key;			/* version, file or change name, revision */
+	char	   *nkey;			/* key as the tool compares it */
+	char	   *about;			/* more for the note (a Sqitch project), or
+								 * NULL */
+	int			seq;			/* row number in the table's order */
+	bool		applied;
+	bool		baseline;		/* Flyway baseline */
+	bool		repeated;		/* a later row of a version seen before */
+} MigrateToolEntry;
+
+/*
+ * One row of adopt()'s result.
+ */
+typedef struct MigrateAdoptRow
+{
+	char	   *version;
+	char	   *name;
+	const char *action;
+	char	   *note;
+} MigrateAdoptRow;
+
+/*
+ * A tool's history table, as read.
+ */
+typedef struct MigrateHistory
+{
+	int			index;			/* what history.c knows of the tool */
+	MigrateTool tool;
+	const char *toolname;
+	char	   *table;			/* qualified, quoted */
+	Oid			owner;			/* the table's owner, who it is read as */
+	List	   *entries;		/* MigrateToolEntry, in the table's order */
+	List	   *rows;			/* MigrateAdoptRow: rows read and ignored */
+} MigrateHistory;
 
 /* in formats.c */
 extern const char *migrate_format_name(MigrateFormat format);
@@ -119,10 +192,22 @@ extern bool migrate_diesel_transactional(const char *metadata);
 extern bool migrate_flyway_transactional(const char *conf);
 extern char *migrate_flyway_placeholder(const char *text);
 
+/* in drizzle.c */
+extern List *migrate_drizzle_journal(const char *text, const char *path);
+extern char *migrate_drizzle_breakpoints(const char *text, int *added);
+
 /* in scan.c */
 extern void migrate_load_note(LoadEntry *e, const char *fmt,...) pg_attribute_printf(2, 3);
 extern void migrate_scan_directory(LoadDir *ld);
 extern void migrate_read_entries(LoadDir *ld);
 extern void migrate_report_others(LoadDir *ld);
+
+/* in history.c */
+extern void migrate_adopt_row(List **rows, const char *version,
+							  const char *name, const char *action,
+							  char *note);
+extern void migrate_history_tool(FunctionCallInfo fcinfo, MigrateHistory *h);
+extern void migrate_read_history(FunctionCallInfo fcinfo, MigrateHistory *h);
+extern char *migrate_tool_key(MigrateTool tool, const char *v);
 
 #endif							/* MIGRATE_FILES_H */

@@ -5,7 +5,7 @@
  *	  options and each tool's version order.
  *
  * migrate.load() reads directories written for golang-migrate, dbmate,
- * Flyway, diesel, goose and authelia's runner.  This file knows what each
+ * Flyway, diesel, Prisma, Drizzle, goose and authelia's runner.  This file knows what each
  * of those tools makes of a file: which names are migrations and what
  * version and name they carry, how one file is split into up and down
  * sections, which annotations or side files say that a migration must run
@@ -20,6 +20,8 @@
  *	  compared as text;
  *	- dbmate: file names compared as text (its version is the leading
  *	  digits);
+ *	- Drizzle: the order of the entries of meta/_journal.json, whatever
+ *	  the file names say (its version is the tag's leading digits);
  *	- a plain VERSION_name.sql: migrate's own natural order.
  *
  * IDENTIFICATION
@@ -103,6 +105,8 @@ migrate_format_name(MigrateFormat format)
 			return "diesel";
 		case MIGRATE_FORMAT_PRISMA:
 			return "Prisma";
+		case MIGRATE_FORMAT_DRIZZLE:
+			return "Drizzle";
 		case MIGRATE_FORMAT_GOOSE:
 			return "goose";
 		case MIGRATE_FORMAT_DBMATE:
@@ -323,6 +327,7 @@ migrate_format_compare(MigrateFormat format, const char *a, const char *b)
 		case MIGRATE_FORMAT_PRISMA:
 		case MIGRATE_FORMAT_DBMATE:
 			return strcmp(a, b);
+		case MIGRATE_FORMAT_DRIZZLE:
 		case MIGRATE_FORMAT_PLAIN:
 		case MIGRATE_FORMAT_NONE:
 			break;

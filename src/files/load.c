@@ -74,6 +74,7 @@ PG_FUNCTION_INFO_V1(migrate_load);
  */
 static MigrateFormat sort_format;
 static bool sort_by_file;
+static bool sort_by_position;
 
 static MigrateQuery applied_checksum_query = {
 	.sql =
@@ -118,7 +119,8 @@ directory_arg(FunctionCallInfo fcinfo)
 
 /*
  * Order of entries: by version, by the tool's rule (or by file name,
- * as dbmate orders); entries without a version last, by file name.
+ * as dbmate orders, or by the position in Drizzle's journal); entries
+ * without a version last, by file name.
  */
 static int
 entry_cmp(const ListCell *a, const ListCell *b)
@@ -133,6 +135,8 @@ entry_cmp(const ListCell *a, const ListCell *b)
 		return ea->version == NULL ? 1 : -1;
 	if (ea->version == NULL)
 		return strcmp(fa, fb);
+	if (sort_by_position)
+		return (ea->position > eb->position) - (ea->position < eb->position);
 	if (sort_by_file)
 		return strcmp(fa, fb);
 	c = migrate_format_compare(sort_format, ea->version, eb->version);
@@ -168,6 +172,7 @@ sort_entries(LoadDir *ld)
 
 	sort_format = ld->format;
 	sort_by_file = false;
+	sort_by_position = false;
 	list_sort(ld->entries, entry_cmp);
 
 	foreach(lc, ld->entries)
@@ -192,6 +197,12 @@ sort_entries(LoadDir *ld)
 	if (ld->format == MIGRATE_FORMAT_DBMATE)
 	{
 		sort_by_file = true;
+		list_sort(ld->entries, entry_cmp);
+	}
+	else if (ld->format == MIGRATE_FORMAT_DRIZZLE)
+	{
+		/* Drizzle applies its journal's entries in order */
+		sort_by_position = true;
 		list_sort(ld->entries, entry_cmp);
 	}
 }
@@ -300,6 +311,8 @@ check_natural_order(LoadDir *ld)
 					 errdetail("They are files \"%s\" and \"%s\" of directory \"%s\"; migrate orders versions naturally, comparing runs of digits as numbers. Nothing was registered.",
 							   prev->upfile ? prev->upfile : prev->downfile,
 							   e->upfile ? e->upfile : e->downfile, ld->path),
+					 ld->format == MIGRATE_FORMAT_DRIZZLE ?
+					 errhint("Rename the files, and their tags in meta/_journal.json, so that both orders agree.") :
 					 errhint("Rename the files so that both orders agree.")));
 		prev = e;
 	}

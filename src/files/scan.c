@@ -6,7 +6,9 @@
  *	  and settings files, and their text.
  *
  * The names of a directory's files (and, for one-file migrations, their
- * content) say which tool it is written for (formats.c).  A directory
+ * content) say which tool it is written for (formats.c); a directory with
+ * a Drizzle journal (meta/_journal.json) is Drizzle's, and the journal
+ * says which files are migrations.  A directory
  * that mixes formats is refused, since no tool would run it as one
  * history.  Files are read with the server's file access functions as
  * the server's operating system user; load.c has checked that the caller
@@ -32,6 +34,7 @@
 #include "files/files.h"
 
 pg_noreturn static void access_error(bool directory, const char *path);
+static char *read_file(LoadDir *ld, LoadEntry *e, const char *file);
 
 /*
  * Append a sentence to the entry's note.
@@ -302,6 +305,101 @@ pair_downs(LoadDir *ld, List *downs)
 }
 
 /*
+ * Drizzle's journal, meta/_journal.json, lists the migrations in the
+ * order Drizzle applies them; the directory is Drizzle's when it has one.
+ */
+#define DRIZZLE_JOURNAL "meta/_journal.json"
+
+/*
+ * True if "names" holds "name".
+ */
+static bool
+has_name(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Read a Drizzle directory: one migration per entry of its journal, in
+ * the journal's order, from the file named by its tag; its version is
+ * the tag's leading digits (0000_init, or a timestamp with drizzle-kit's
+ * other prefixes), or its idx when the tag has none (prefix "none").
+ * Drizzle writes no downs.  A journal entry without its file is refused,
+ * as a down without its up is; a .sql file the journal does not list is
+ * ignored and reported, since Drizzle does not run it either.
+ */
+static void
+scan_drizzle(LoadDir *ld, List *names)
+{
+	LoadEntry	reader;
+	char	   *text;
+	List	   *journal;
+	List	   *files = NIL;
+	ListCell   *lc;
+
+	memset(&reader, 0, sizeof(reader));
+	initStringInfo(&reader.notes);
+	text = read_file(ld, &reader, DRIZZLE_JOURNAL);
+	if (text == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration journal \"%s/%s\" cannot be read: %s",
+						ld->path, DRIZZLE_JOURNAL, reader.problem),
+				 errdetail("Nothing was registered.")));
+	journal = migrate_drizzle_journal(text, psprintf("%s/%s", ld->path, DRIZZLE_JOURNAL));
+
+	ld->format = MIGRATE_FORMAT_DRIZZLE;
+	ld->example = DRIZZLE_JOURNAL;
+	foreach(lc, journal)
+	{
+		MigrateJournalEntry *je = (MigrateJournalEntry *) lfirst(lc);
+		char	   *file = psprintf("%s.sql", je->tag);
+		int			d = strspn(je->tag, "0123456789");
+		LoadEntry  *e;
+
+		if (d > 0 && (je->tag[d] == '_' || je->tag[d] == '\0'))
+			e = new_entry(ld, MIGRATE_FORMAT_DRIZZLE, pnstrdup(je->tag, d),
+						  je->tag[d] && je->tag[d + 1] ? je->tag + d + 1 : NULL,
+						  file);
+		else if (je->idx >= 0)
+		{
+			e = new_entry(ld, MIGRATE_FORMAT_DRIZZLE, psprintf("%04d", je->idx),
+						  je->tag, file);
+			migrate_load_note(e, "its tag has no leading version: registered with version %s, its idx in %s",
+							  e->version, DRIZZLE_JOURNAL);
+		}
+		else
+		{
+			e = new_entry(ld, MIGRATE_FORMAT_DRIZZLE, NULL, je->tag, file);
+			e->problem = psprintf("its tag in %s has no leading version and its entry no idx",
+								  DRIZZLE_JOURNAL);
+		}
+		e->position = foreach_current_index(lc);
+		files = lappend(files, file);
+		if (!has_name(names, file) ||
+			!is_regular_file(psprintf("%s/%s", ld->path, file)))
+			e->problem = psprintf("%s lists it, but the directory has no file \"%s\"",
+								  DRIZZLE_JOURNAL, file);
+	}
+
+	foreach(lc, names)
+	{
+		char	   *file = (char *) lfirst(lc);
+		size_t		len = strlen(file);
+
+		if (len > 4 && strcmp(file + len - 4, ".sql") == 0 &&
+			!has_name(files, file) &&
+			is_regular_file(psprintf("%s/%s", ld->path, file)))
+			ld->others = lappend(ld->others, file);
+	}
+}
+
+/*
  * Read the directory's listing into entries: one per migration, and one
  * per .sql file that is no migration of the directory's format.
  */
@@ -311,6 +409,12 @@ migrate_scan_directory(LoadDir *ld)
 	List	   *names = list_directory(ld->path);
 	List	   *downs = NIL;
 	ListCell   *lc;
+
+	if (is_regular_file(psprintf("%s/%s", ld->path, DRIZZLE_JOURNAL)))
+	{
+		scan_drizzle(ld, names);
+		return;
+	}
 
 	foreach(lc, names)
 	{
@@ -397,7 +501,7 @@ migrate_scan_directory(LoadDir *ld)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("migration directory \"%s\" holds no migration files", ld->path),
-				 errdetail("The function load() reads VERSION_name.up.sql and .down.sql (golang-migrate), VERSION_name.sql (dbmate, goose, or up only), V<version>__name.sql and U<version>__name.sql (Flyway), VERSION_name/up.sql and down.sql (diesel) and VERSION.name.up.sql and .down.sql."),
+				 errdetail("The function load() reads VERSION_name.up.sql and .down.sql (golang-migrate), VERSION_name.sql (dbmate, goose, or up only), V<version>__name.sql and U<version>__name.sql (Flyway), VERSION_name/up.sql and down.sql (diesel), VERSION_name/migration.sql (Prisma), VERSION_name.sql listed in meta/_journal.json (Drizzle) and VERSION.name.up.sql and .down.sql."),
 				 errhint("Check the path: it is read on the database server.")));
 
 	pair_downs(ld, downs);
@@ -418,7 +522,10 @@ migrate_report_others(LoadDir *ld)
 								  (char *) lfirst(lc));
 
 		e->action = "ignored";
-		if (ld->format == MIGRATE_FORMAT_PLAIN)
+		if (ld->format == MIGRATE_FORMAT_DRIZZLE)
+			migrate_load_note(e, "not in %s, so Drizzle does not run it either",
+							  DRIZZLE_JOURNAL);
+		else if (ld->format == MIGRATE_FORMAT_PLAIN)
 			migrate_load_note(e, "not a VERSION_name.sql file name");
 		else
 			migrate_load_note(e, "not a %s migration file name, so %s does not run it either",
@@ -514,6 +621,16 @@ static void
 read_pair(LoadDir *ld, LoadEntry *e)
 {
 	e->up = read_file(ld, e, e->upfile);
+	if (e->up && e->format == MIGRATE_FORMAT_DRIZZLE)
+	{
+		int			added;
+
+		e->up = migrate_drizzle_breakpoints(e->up, &added);
+		if (added > 0)
+			migrate_load_note(e, ngettext("%d statement before a \"--> statement-breakpoint\" line had no semicolon, which Drizzle does not need: one was added",
+										  "%d statements before \"--> statement-breakpoint\" lines had no semicolon, which Drizzle does not need: one was added to each",
+										  added), added);
+	}
 	if (e->up && e->downfile)
 		e->down = read_file(ld, e, e->downfile);
 	if (e->problem || e->conffile == NULL)

@@ -1,5 +1,5 @@
 -- migrate.load(): the formats of golang-migrate, dbmate, Flyway, diesel, Prisma,
--- goose, VERSION.name.up.sql (authelia) and plain VERSION_name.sql, each
+-- Drizzle, goose, VERSION.name.up.sql (authelia) and plain VERSION_name.sql, each
 -- in its tool's version order, and what load() makes of empty, broken and
 -- non-transactional files.  The fixtures are in test/fixtures/load; the
 -- rows name files relative to the directory.
@@ -70,6 +70,25 @@ CREATE EXTENSION migrate;
 SELECT * FROM migrate.load(:'fixtures' || '/prisma');
 SELECT version, name, up FROM migrate.migrations ORDER BY sort_key;
 SELECT version FROM migrate.latest();
+
+-- Drizzle: <idx>_<name>.sql files in the order of meta/_journal.json's
+-- entries, not of their names (gentle_giant, a tag without a version,
+-- gets its idx); up only (Drizzle writes no down); the
+-- "--> statement-breakpoint" lines are kept as the comments they are, and
+-- a statement before one without a semicolon gets one; a journal entry
+-- without its file is refused, a .sql file the journal does not list is
+-- ignored, meta/'s snapshots are no migrations
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT * FROM migrate.load(:'fixtures' || '/drizzle');
+SELECT version, name, up, down FROM migrate.migrations ORDER BY sort_key;
+SELECT version FROM migrate.latest();
+SELECT label FROM t40.d_tags;
+SELECT attname FROM pg_attribute
+ WHERE attrelid = 't40.d_posts'::regclass AND attnum > 0 ORDER BY attnum;
+-- loading again changes nothing
+SELECT version, action FROM migrate.load(:'fixtures' || '/drizzle');
 
 -- goose: Up and Down annotations in any case, StatementBegin/End kept as
 -- the comments they are, NO TRANSACTION; integer versions (4 < 10); Go

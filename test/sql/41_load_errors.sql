@@ -48,6 +48,15 @@ SELECT try_load(:'fixtures', '/dup');
 -- an order migrate cannot keep: Flyway applies 1.2 before 1.5, migrate's
 -- natural order puts 1.5 before 1_2
 SELECT try_load(:'fixtures', '/order');
+-- a Drizzle journal that is not JSON, is for another dialect, has no
+-- entries, lists a tag twice or a tag that is no file of the directory;
+-- an order of its entries that migrate cannot keep
+SELECT try_load(:'fixtures', '/drizzle_bad/json');
+SELECT try_load(:'fixtures', '/drizzle_bad/dialect');
+SELECT try_load(:'fixtures', '/drizzle_bad/entries');
+SELECT try_load(:'fixtures', '/drizzle_bad/twice');
+SELECT try_load(:'fixtures', '/drizzle_bad/escape');
+SELECT try_load(:'fixtures', '/drizzle_bad/order');
 -- nothing was registered by any of them
 SELECT count(*) FROM migrate.migrations;
 

@@ -1,5 +1,6 @@
 -- migrate.adopt(): take over the history tables of knex, Flyway, dbmate,
--- golang-migrate, diesel, goose, Prisma, Sequelize CLI and TypeORM.
+-- golang-migrate, diesel, goose, Prisma, Sequelize CLI, TypeORM, Sqitch,
+-- Alembic and Strapi.
 -- Registered migrations the table
 -- records as applied are marked applied in one new batch, without running
 -- them; versions the table records that are not registered are reported.
@@ -147,11 +148,23 @@ SELECT version, state FROM migrate.status;
 SELECT count(*) FROM migrate.applied;
 \set VERBOSITY default
 SELECT * FROM migrate.adopt(NULL);
+SELECT * FROM migrate.adopt('liquibase');
 SELECT * FROM migrate.adopt('sqitch');
 SELECT * FROM migrate.adopt('knex', 'no_such_table');
 SELECT * FROM migrate.adopt('knex', 'not a name!');
+-- a table without the tool's columns, or with another type, or another
+-- tool's (golang-migrate's schema_migrations has "dirty", dbmate's not)
 CREATE TABLE not_knex (id int);
 SELECT * FROM migrate.adopt('knex', 'not_knex');
+SELECT * FROM migrate.adopt('golang-migrate', 't43_dbmate.schema_migrations');
+SELECT * FROM migrate.adopt('dbmate', 'schema_migrations');
+CREATE TABLE not_flyway (installed_rank int, version text, type text, success text);
+INSERT INTO not_flyway VALUES (1, '1', 'SQL', 'false');
+SELECT * FROM migrate.adopt('flyway', 'not_flyway');
+CREATE TABLE not_goose (version_id bigint, is_applied boolean);
+SELECT * FROM migrate.adopt('goose', 'not_goose');
+CREATE TABLE not_strapi (id serial, migration text);
+SELECT * FROM migrate.adopt('strapi', 'not_strapi');
 \set VERBOSITY terse
 SELECT count(*) FROM migrate.applied;
 
@@ -267,6 +280,134 @@ INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'CreateUsers17
 SELECT migrate.add(v, 'SELECT t43.must_not_run()') FROM unnest(ARRAY['1700000000000', '1700000000001', '1700000000002']) v;
 SELECT * FROM migrate.adopt('typeorm');
 SELECT version, state FROM migrate.status;
+
+-- Sqitch: sqitch.changes in Sqitch's registry schema, one row per
+-- deployed change, keyed by change name: a registered version equal to
+-- the change name, else the migration of that name; the rows of a
+-- reworked change take the migrations of its name in turn
+SET search_path = t43;
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE SCHEMA sqitch;
+CREATE TABLE sqitch.projects (project text PRIMARY KEY, uri text UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    creator_name text NOT NULL, creator_email text NOT NULL);
+CREATE TABLE sqitch.changes (change_id text PRIMARY KEY, script_hash text,
+    change text NOT NULL,
+    project text NOT NULL REFERENCES sqitch.projects (project) ON UPDATE CASCADE,
+    note text NOT NULL DEFAULT '',
+    committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    committer_name text NOT NULL, committer_email text NOT NULL,
+    planned_at timestamptz NOT NULL, planner_name text NOT NULL,
+    planner_email text NOT NULL, UNIQUE (project, script_hash));
+INSERT INTO sqitch.projects (project, creator_name, creator_email)
+    VALUES ('flipr', 'Marge', 'marge@example.com');
+INSERT INTO sqitch.changes (change_id, change, project, committed_at,
+    committer_name, committer_email, planned_at, planner_name, planner_email)
+  SELECT id, change, 'flipr', at, 'Marge', 'marge@example.com', at, 'Marge', 'marge@example.com'
+    FROM (VALUES ('d4', 'users', timestamptz '2024-01-04'),
+                 ('a1', 'appschema', '2024-01-01'),
+                 ('b2', 'users', '2024-01-02'),
+                 ('c3', 'flips', '2024-01-03'),
+                 ('e5', 'legacy', '2024-01-05')) v (id, change, at);
+SELECT migrate.add('appschema', 'SELECT t43.must_not_run()');
+SELECT migrate.add('0002', 'SELECT t43.must_not_run()', name => 'users');
+SELECT migrate.add('0003', 'SELECT t43.must_not_run()', name => 'flips');
+SELECT migrate.add('0004', 'SELECT t43.must_not_run()', name => 'users');
+SELECT migrate.add('0005', 'SELECT t43.must_not_run()', name => 'users');
+SELECT * FROM migrate.adopt('sqitch');
+SELECT version, name, state FROM migrate.status;
+-- a registry that holds several projects is refused: a change name means
+-- something only within its project
+INSERT INTO sqitch.projects (project, creator_name, creator_email)
+    VALUES ('widgets', 'Homer', 'homer@example.com');
+INSERT INTO sqitch.changes (change_id, change, project, committer_name,
+    committer_email, planned_at, planner_name, planner_email)
+    VALUES ('f6', 'gears', 'widgets', 'Homer', 'homer@example.com', now(), 'Homer', 'homer@example.com');
+SELECT migrate.add('0006', 'SELECT t43.must_not_run()', name => 'gears');
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('sqitch');
+\set VERBOSITY terse
+SELECT version, state FROM migrate.status WHERE version = '0006';
+-- one project's rows in a table of their own, as the hint says
+CREATE TEMP TABLE changes AS SELECT * FROM sqitch.changes WHERE project = 'widgets';
+SELECT version, name, action FROM migrate.adopt('sqitch', 'pg_temp.changes');
+-- a table without Sqitch's columns
+CREATE TABLE t43.changes (change text, project text);
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('sqitch', 't43.changes');
+\set VERBOSITY terse
+DROP SCHEMA sqitch CASCADE;
+
+-- Alembic: alembic_version holds the head revision; it is matched as a
+-- registered version, else as the start of a name
+-- (ae1027a6acf0_add_index), and it and everything before it in migrate's
+-- order are applied
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE alembic_version (version_num varchar(32) NOT NULL,
+                              CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+SELECT * FROM migrate.adopt('alembic');
+INSERT INTO alembic_version VALUES ('3c9e8f1a2b4d');
+SELECT migrate.add('0001', 'SELECT t43.must_not_run()', name => '1975ea83b712_create_account');
+SELECT migrate.add('0002', 'SELECT t43.must_not_run()', name => '3c9e8f1a2b4d_add_email');
+SELECT migrate.add('0003', 'SELECT t43.must_not_run()', name => '3c9e8f1a2b4d0_other');
+SELECT migrate.add('0004', 'SELECT t43.must_not_run()', name => 'ae1027a6acf0_add_index');
+SELECT * FROM migrate.adopt('alembic');
+SELECT version, state FROM migrate.status;
+-- revision ids as versions, ordered with sort_as
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT migrate.add('1975ea83b712', 'SELECT t43.must_not_run()', sort_as => '1');
+SELECT migrate.add('3c9e8f1a2b4d', 'SELECT t43.must_not_run()', sort_as => '2');
+SELECT migrate.add('ae1027a6acf0', 'SELECT t43.must_not_run()', sort_as => '3');
+SELECT * FROM migrate.adopt('alembic');
+SELECT version, state FROM migrate.status;
+-- a revision that is not registered adopts nothing; several heads are
+-- refused
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+SELECT migrate.add('1975ea83b712', 'SELECT t43.must_not_run()');
+UPDATE alembic_version SET version_num = 'ffffffffffff';
+SELECT * FROM migrate.adopt('alembic');
+INSERT INTO alembic_version VALUES ('1975ea83b712');
+\set VERBOSITY default
+SELECT * FROM migrate.adopt('alembic');
+\set VERBOSITY terse
+SELECT count(*) FROM migrate.applied;
+
+-- Strapi 4 and 5: strapi_migrations(id, name, time), keyed by file name:
+-- version.name or version_name whole, else its leading date and time
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+CREATE EXTENSION migrate;
+CREATE TABLE strapi_migrations (id serial PRIMARY KEY, name varchar(255),
+                                "time" timestamp without time zone);
+INSERT INTO strapi_migrations (name, "time") VALUES
+    ('2022.05.10T00.00.00.add-slugs.js', '2024-01-01'),
+    ('2022.06.01T00.00.00.backfill.sql', '2024-01-02'),
+    ('2023.01.01T00.00.00.not-here.js', '2024-01-03'),
+    ('20240101_snake_case.js', '2024-01-04');
+SELECT migrate.add('2022.05.10T00.00.00', 'SELECT t43.must_not_run()', name => 'add-slugs');
+SELECT migrate.add('2022.06.01T00.00.00', 'SELECT t43.must_not_run()');
+SELECT migrate.add('20240101', 'SELECT t43.must_not_run()', name => 'snake_case');
+SELECT migrate.add('2024.07.01T00.00.00', 'SELECT t43.must_not_run()');
+SELECT * FROM migrate.adopt('strapi');
+SELECT version, state FROM migrate.status;
+-- Strapi 5's own migrations, in strapi_migrations_internal, whose names
+-- keep their dots; read in the order of "time"
+CREATE TABLE strapi_migrations_internal (id serial PRIMARY KEY, name varchar(255),
+                                         "time" timestamp without time zone);
+INSERT INTO strapi_migrations_internal (name, "time") VALUES
+    ('5.0.0-03-created-locale', '2024-06-03'),
+    ('5.0.0-02-created-document-id', '2024-06-02'),
+    ('5.0.0-rename-identifiers-longer-than-max-length', '2024-06-01');
+SELECT migrate.add('5.0.0-rename-identifiers-longer-than-max-length', 'SELECT t43.must_not_run()');
+SELECT * FROM migrate.adopt('strapi', 'strapi_migrations_internal');
 
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
