@@ -10,9 +10,10 @@
  * changed nothing, and its inverse is nothing; a drop and a re-add of the
  * same constraint cancel out.  To know that, and to write the inverse of
  * ALTER COLUMN ... TYPE, SET/DROP NOT NULL and SET/DROP DEFAULT, which
- * the statement alone cannot give, the table's state is read at
- * ddl_command_start and again at ddl_command_end, and the difference is
- * recorded with the table in the command's objects:
+ * the statement alone cannot give, the table's state (the columns the
+ * statement names, which are all it can change, and every constraint) is
+ * read at ddl_command_start and again at ddl_command_end, and the
+ * difference is recorded with the table in the command's objects:
  *   "unchanged": true or false, and "columns_changed";
  *   "columns_before": the columns the statement names, as they were;
  *   "constraints_added", "constraints_dropped": each with the command that
@@ -59,6 +60,7 @@
 typedef struct StateWork
 {
 	Oid			relid;
+	List	   *names;			/* the columns to read */
 	MemoryContext resultcxt;
 	TableState *state;
 } StateWork;
@@ -91,6 +93,39 @@ tracked_statement(AlterTableStmt *at)
 		}
 	}
 	return true;
+}
+
+/*
+ * The columns a tracked statement names: only they can change.
+ */
+static List *
+statement_columns(AlterTableStmt *at)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, at->cmds)
+	{
+		AlterTableCmd *sub = lfirst_node(AlterTableCmd, lc);
+
+		if (sub->subtype == AT_AddColumn)
+			names = lappend(names, castNode(ColumnDef, sub->def)->colname);
+		else if (sub->subtype != AT_AddConstraint &&
+				 sub->subtype != AT_DropConstraint && sub->name)
+			names = lappend(names, sub->name);
+	}
+	return names;
+}
+
+static bool
+name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -144,7 +179,7 @@ state_work(void *arg)
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 		TableColumn *col;
 
-		if (att->attisdropped)
+		if (att->attisdropped || !name_listed(sw->names, NameStr(att->attname)))
 			continue;
 		col = palloc0(sizeof(TableColumn));
 		col->name = pstrdup(NameStr(att->attname));
@@ -214,9 +249,9 @@ state_work(void *arg)
  * read.
  */
 static TableState *
-read_state(Oid relid, MemoryContext resultcxt)
+read_state(Oid relid, List *names, MemoryContext resultcxt)
 {
-	StateWork	sw = {.relid = relid,.resultcxt = resultcxt};
+	StateWork	sw = {.relid = relid,.names = names,.resultcxt = resultcxt};
 
 	if (!OidIsValid(relid) || get_rel_relkind(relid) == '\0')
 		return NULL;
@@ -250,7 +285,7 @@ migrate_ddl_table_state_before(Node *parsetree, MemoryContext resultcxt)
 	/* its own context, freed with the pending command */
 	cxt = AllocSetContextCreate(resultcxt, "migrate table state",
 								ALLOCSET_SMALL_SIZES);
-	state = read_state(relid, cxt);
+	state = read_state(relid, statement_columns(at), cxt);
 	if (state == NULL)
 	{
 		MemoryContextDelete(cxt);
@@ -334,8 +369,9 @@ constraints_minus(List *a, List *b)
 void
 migrate_ddl_table_change(TableState *before, Node *parsetree, LogObject *object)
 {
-	TableState *after = read_state(before->relid, CurrentMemoryContext);
 	AlterTableStmt *at = (AlterTableStmt *) parsetree;
+	TableState *after = read_state(before->relid, statement_columns(at),
+								   CurrentMemoryContext);
 	bool		unchanged;
 	ListCell   *lc;
 	ListCell   *lc2;
