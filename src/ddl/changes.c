@@ -75,6 +75,18 @@ parse_work(void *arg)
 }
 
 /*
+ * True if the command's tag (that of its first object) starts with
+ * "prefix".
+ */
+static bool
+command_tag_is(CapturedCommand *cmd, const char *prefix)
+{
+	CapturedRow *row = (CapturedRow *) linitial(cmd->rows);
+
+	return row->command_tag && strncmp(row->command_tag, prefix, strlen(prefix)) == 0;
+}
+
+/*
  * True if the command's change is left in the net change.
  */
 static bool
@@ -126,7 +138,13 @@ migrate_changes(PG_FUNCTION_ARGS)
 		ParseWork	pw = {.statement = cmd->statement,
 		.resultcxt = CurrentMemoryContext};
 
+		/*
+		 * Only renames and drops need their parse tree here (what the
+		 * net change of changes() cancels); the rest is known by the
+		 * objects the log recorded, and parsing a long history costs.
+		 */
 		if (cmd->statement && cmd->rows != NIL &&
+			(command_tag_is(cmd, "ALTER ") || command_tag_is(cmd, "DROP ")) &&
 			migrate_try_in_subtransaction(parse_work, &pw))
 			cmd->stmt = pw.stmt;
 	}

@@ -29,23 +29,98 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 
 #include "ddl/ddl.h"
 
 /*
- * An object the drift created, under one of its names: the command that
- * created it, and the rename that gave it this name, if one did.
+ * A string-keyed hash table: the commands of a long history are matched
+ * by identity, never by a scan of all the others (which made changes()
+ * of a 100,000-row log quadratic).
  */
+typedef struct StringEntry
+{
+	const char *key;			/* the hash key: a pointer to the string */
+	void	   *value;
+} StringEntry;
+
+static uint32
+string_key_hash(const void *key, Size keysize)
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+string_key_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static HTAB *
+string_table(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(StringEntry);
+	ctl.hash = string_key_hash;
+	ctl.match = string_key_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+static void *
+string_lookup(HTAB *table, const char *key)
+{
+	StringEntry *e = hash_search(table, &key, HASH_FIND, NULL);
+
+	return e ? e->value : NULL;
+}
+
+static void
+string_store(HTAB *table, const char *key, void *value)
+{
+	bool		found;
+	StringEntry *e = hash_search(table, &key, HASH_ENTER, &found);
+
+	e->value = value;
+}
+
+/*
+ * The command that created objects, with every name they had since; an
+ * object the drift created, under one of those names, and the rename
+ * that gave it the name, if one did.
+ */
+typedef struct CreatedGroup
+{
+	CapturedCommand *creator;
+	List	   *members;		/* CreatedObject */
+} CreatedGroup;
+
 typedef struct CreatedObject
 {
 	const char *identity;
-	const char *object_type;
-	CapturedCommand *creator;
+	CreatedGroup *group;
 	CapturedCommand *renamer;
+	bool		gone;			/* dropped again by the drift */
 } CreatedObject;
+
+/*
+ * What the drift created, by identity and, for a statement that names a
+ * relation without its schema, by the quoted name after the schema.
+ */
+typedef struct Created
+{
+	HTAB	   *by_identity;
+	HTAB	   *by_name;
+} Created;
 
 /*
  * The table a command created or altered, as the log has it, or NULL.
@@ -85,53 +160,70 @@ main_row(CapturedCommand *cmd)
 }
 
 /*
- * True if "rv" names the relation of log identity "identity".
+ * The offset of the first (first_dot) or last dot of "identity" outside
+ * double quotes, or -1.
  */
-static bool
-names_relation(RangeVar *rv, const char *identity)
+static int
+identity_dot(const char *identity, bool first_dot)
 {
-	const char *suffix;
-	size_t		ilen = strlen(identity);
-	size_t		slen;
+	bool		quoted = false;
+	int			found = -1;
+	int			i;
 
-	if (rv->schemaname)
-		return strcmp(quote_qualified_identifier(rv->schemaname, rv->relname),
-					  identity) == 0;
-	suffix = psprintf(".%s", quote_identifier(rv->relname));
-	slen = strlen(suffix);
-	return ilen > slen && strcmp(identity + ilen - slen, suffix) == 0;
-}
-
-static CreatedObject *
-created_by_identity(List *created, const char *identity)
-{
-	ListCell   *lc;
-
-	foreach(lc, created)
+	for (i = 0; identity[i]; i++)
 	{
-		CreatedObject *co = (CreatedObject *) lfirst(lc);
-
-		if (strcmp(co->identity, identity) == 0)
-			return co;
+		if (identity[i] == '"')
+			quoted = !quoted;
+		else if (identity[i] == '.' && !quoted)
+		{
+			found = i;
+			if (first_dot)
+				break;
+		}
 	}
-	return NULL;
+	return found;
 }
 
 static CreatedObject *
-created_by_name(List *created, RangeVar *rv)
+created_by_identity(Created *created, const char *identity)
 {
-	ListCell   *lc;
+	CreatedObject *co = string_lookup(created->by_identity, identity);
+
+	return co && !co->gone ? co : NULL;
+}
+
+static CreatedObject *
+created_by_name(Created *created, RangeVar *rv)
+{
+	CreatedObject *co;
 
 	if (rv == NULL)
 		return NULL;
-	foreach(lc, created)
-	{
-		CreatedObject *co = (CreatedObject *) lfirst(lc);
+	if (rv->schemaname)
+		return created_by_identity(created,
+								   quote_qualified_identifier(rv->schemaname,
+															  rv->relname));
+	co = string_lookup(created->by_name, quote_identifier(rv->relname));
+	return co && !co->gone ? co : NULL;
+}
 
-		if (names_relation(rv, co->identity))
-			return co;
-	}
-	return NULL;
+/*
+ * Remember an object of "group" under "identity".
+ */
+static void
+remember(Created *created, CreatedGroup *group, const char *identity,
+		 CapturedCommand *renamer)
+{
+	CreatedObject *co = palloc0(sizeof(CreatedObject));
+	int			dot = identity_dot(identity, true);
+
+	co->identity = identity;
+	co->group = group;
+	co->renamer = renamer;
+	group->members = lappend(group->members, co);
+	string_store(created->by_identity, identity, co);
+	if (dot >= 0)
+		string_store(created->by_name, identity + dot + 1, co);
 }
 
 /*
@@ -140,7 +232,7 @@ created_by_name(List *created, RangeVar *rv)
  * and that the drift had not created already.
  */
 static bool
-creates_objects(CapturedCommand *cmd, List *created)
+creates_objects(CapturedCommand *cmd, Created *created)
 {
 	ListCell   *lc;
 
@@ -162,24 +254,21 @@ creates_objects(CapturedCommand *cmd, List *created)
  * it).
  */
 static void
-add_created(CapturedCommand *cmd, List **created)
+add_created(CapturedCommand *cmd, Created *created)
 {
+	CreatedGroup *group = palloc0(sizeof(CreatedGroup));
 	ListCell   *lc;
 
+	group->creator = cmd;
 	foreach(lc, cmd->rows)
 	{
 		CapturedRow *row = (CapturedRow *) lfirst(lc);
-		CreatedObject *co;
 
 		if (row->dropped || row->identity == NULL || row->command_tag == NULL ||
 			strncmp(row->command_tag, "CREATE ", 7) != 0 ||
-			created_by_identity(*created, row->identity))
+			created_by_identity(created, row->identity))
 			continue;
-		co = palloc0(sizeof(CreatedObject));
-		co->identity = row->identity;
-		co->object_type = row->object_type;
-		co->creator = cmd;
-		*created = lappend(*created, co);
+		remember(created, group, row->identity, NULL);
 	}
 }
 
@@ -230,7 +319,7 @@ part_of(Node *stmt)
  * True if GRANT or REVOKE "gs" is about relations the drift created only.
  */
 static bool
-grant_on_created(GrantStmt *gs, List *created)
+grant_on_created(GrantStmt *gs, Created *created)
 {
 	ListCell   *lc;
 
@@ -248,24 +337,19 @@ grant_on_created(GrantStmt *gs, List *created)
  * of one): dropping the object undoes it.
  */
 static bool
-about_created(CapturedCommand *cmd, CapturedRow *row, List *created)
+about_created(CapturedCommand *cmd, CapturedRow *row, Created *created)
 {
 	if (row && created_by_identity(created, row->identity))
 		return true;
 	if (row && row->object_type && strcmp(row->object_type, "table column") == 0)
 	{
-		ListCell   *lc;
+		int			dot = identity_dot(row->identity, false);
 
-		foreach(lc, created)
-		{
-			CreatedObject *co = (CreatedObject *) lfirst(lc);
-			size_t		len = strlen(co->identity);
-
-			if (strncmp(row->identity, co->identity, len) == 0 &&
-				row->identity[len] == '.')
-				return true;
-		}
+		if (dot > 0 && created_by_identity(created, pnstrdup(row->identity, dot)))
+			return true;
 	}
+	if (cmd->stmt == NULL)
+		return false;
 	if (created_by_name(created, part_of(cmd->stmt)))
 		return true;
 	return IsA(cmd->stmt, GrantStmt) &&
@@ -277,9 +361,9 @@ about_created(CapturedCommand *cmd, CapturedRow *row, List *created)
  * renames, the changes between and the drop cancel out.
  */
 static void
-drop_created(CapturedCommand *cmd, List **created)
+drop_created(CapturedCommand *cmd, Created *created)
 {
-	List	   *gone = NIL;
+	List	   *groups = NIL;
 	ListCell   *lc;
 
 	foreach(lc, cmd->rows)
@@ -289,91 +373,100 @@ drop_created(CapturedCommand *cmd, List **created)
 
 		if (!row->dropped || row->cascaded)
 			continue;
-		co = row->identity ? created_by_identity(*created, row->identity) : NULL;
+		co = row->identity ? created_by_identity(created, row->identity) : NULL;
 		if (co == NULL)
 			return;
-		gone = lappend(gone, co->creator);
+		groups = list_append_unique_ptr(groups, co->group);
 	}
-	if (gone == NIL)
+	if (groups == NIL)
 		return;
 
 	cmd->settled = true;
-	foreach(lc, *created)
+	foreach(lc, groups)
 	{
-		CreatedObject *co = (CreatedObject *) lfirst(lc);
+		CreatedGroup *group = (CreatedGroup *) lfirst(lc);
+		ListCell   *m;
 
-		if (!list_member_ptr(gone, co->creator))
-			continue;
-		co->creator->settled = true;
-		if (co->renamer)
-			co->renamer->settled = true;
-		*created = foreach_delete_current(*created, lc);
+		group->creator->settled = true;
+		foreach(m, group->members)
+		{
+			CreatedObject *co = (CreatedObject *) lfirst(m);
+
+			co->gone = true;
+			if (co->renamer)
+				co->renamer->settled = true;
+		}
 	}
 }
 
 /*
- * Remove constraint "c" (by name and definition) from "list"; true if it
- * was there.
+ * A constraint change not yet cancelled: the list (constraints_added or
+ * _dropped of a table's row) it is in.
  */
-static bool
-take_constraint(List **list, TableConstraint *c)
+typedef struct OpenConstraint
 {
-	ListCell   *lc;
+	List	  **list;
+	TableConstraint *constraint;
+	bool		added;
+} OpenConstraint;
 
-	foreach(lc, *list)
-	{
-		TableConstraint *other = (TableConstraint *) lfirst(lc);
-
-		if (strcmp(other->name, c->name) == 0 &&
-			strcmp(other->definition, c->definition) == 0)
-		{
-			*list = foreach_delete_current(*list, lc);
-			return true;
-		}
-	}
-	return false;
+/*
+ * Take "c" out of the list of "open" and of "list".
+ */
+static void
+cancel_pair(OpenConstraint *open, List **list, TableConstraint *c)
+{
+	*open->list = list_delete_ptr(*open->list, open->constraint);
+	*list = list_delete_ptr(*list, c);
 }
 
 /*
  * A constraint one command dropped and a later one added back the same
- * (or added and a later one dropped) cancel out: neither is undone.
+ * (or added and a later one dropped) cancel out: neither is undone.  The
+ * changes are paired in order, by table, name and definition.
  */
 static void
 cancel_constraints(List *commands)
 {
+	HTAB	   *open = string_table("migrate open constraints");
 	ListCell   *lc;
 
 	foreach(lc, commands)
 	{
 		CapturedCommand *cmd = (CapturedCommand *) lfirst(lc);
 		CapturedRow *row = table_row(cmd);
-		ListCell   *later;
+		int			pass;
 
 		if (cmd->settled || row == NULL || !row->tracked)
 			continue;
-		for_each_from(later, commands, foreach_current_index(lc) + 1)
+		for (pass = 0; pass < 2; pass++)
 		{
-			CapturedCommand *next = (CapturedCommand *) lfirst(later);
-			CapturedRow *next_row = table_row(next);
+			bool		added = (pass == 1);
+			List	  **list = added ? &row->constraints_added : &row->constraints_dropped;
 			ListCell   *c;
 
-			if (next->settled || next_row == NULL || !next_row->tracked ||
-				strcmp(next_row->identity, row->identity) != 0)
-				continue;
-			foreach(c, row->constraints_dropped)
+			foreach(c, list_copy(*list))
 			{
-				if (take_constraint(&next_row->constraints_added, lfirst(c)))
-					row->constraints_dropped =
-						foreach_delete_current(row->constraints_dropped, c);
-			}
-			foreach(c, row->constraints_added)
-			{
-				if (take_constraint(&next_row->constraints_dropped, lfirst(c)))
-					row->constraints_added =
-						foreach_delete_current(row->constraints_added, c);
+				TableConstraint *con = (TableConstraint *) lfirst(c);
+				char	   *key = psprintf("%s\x01%s\x01%s", row->identity,
+										   con->name, con->definition);
+				OpenConstraint *oc = string_lookup(open, key);
+
+				if (oc && oc->added != added)
+				{
+					cancel_pair(oc, list, con);
+					string_store(open, key, NULL);
+					continue;
+				}
+				oc = palloc(sizeof(OpenConstraint));
+				oc->list = list;
+				oc->constraint = con;
+				oc->added = added;
+				string_store(open, key, oc);
 			}
 		}
 	}
+	hash_destroy(open);
 }
 
 /*
@@ -386,8 +479,11 @@ cancel_constraints(List *commands)
 void
 migrate_ddl_net_change(List *commands, bool for_capture)
 {
-	List	   *created = NIL;
+	Created		created;
 	ListCell   *lc;
+
+	created.by_identity = string_table("migrate created objects");
+	created.by_name = string_table("migrate created names");
 
 	foreach(lc, commands)
 	{
@@ -396,43 +492,44 @@ migrate_ddl_net_change(List *commands, bool for_capture)
 		CapturedRow *row;
 		CreatedObject *co;
 
-		if (cmd->rows == NIL || stmt == NULL)
-			continue;			/* it changed nothing, or is not known */
+		if (cmd->rows == NIL)
+			continue;			/* it changed nothing */
 		row = main_row(cmd);
 
-		if (IsA(stmt, RenameStmt))
+		/*
+		 * A command without a parse tree (changes() parses only ALTER and
+		 * DROP commands) is known by the objects it reported.
+		 */
+		if (stmt && IsA(stmt, RenameStmt))
 		{
 			RenameStmt *rs = (RenameStmt *) stmt;
 
 			/* dropped by its new name; the rename itself is undone first */
 			if (rs->relation && rs->renameType != OBJECT_COLUMN &&
 				rs->renameType != OBJECT_TABCONSTRAINT && row &&
-				(co = created_by_name(created, rs->relation)))
+				(co = created_by_name(&created, rs->relation)))
 			{
-				CreatedObject *alias = palloc0(sizeof(CreatedObject));
-
-				alias->identity = row->identity;
-				alias->creator = co->creator;
-				alias->renamer = cmd;
-				created = lappend(created, alias);
+				remember(&created, co->group, row->identity, cmd);
 				continue;
 			}
 		}
-		else if (IsA(stmt, DropStmt))
+		else if (stmt && IsA(stmt, DropStmt))
 		{
 			drop_created(cmd, &created);
 			continue;
 		}
-		else if (creates_objects(cmd, created))
+		else if (creates_objects(cmd, &created))
 		{
 			add_created(cmd, &created);
 			continue;
 		}
 
-		if (for_capture && about_created(cmd, row, created))
+		if (for_capture && about_created(cmd, row, &created))
 			cmd->settled = true;
 	}
 
+	hash_destroy(created.by_identity);
+	hash_destroy(created.by_name);
 	cancel_constraints(commands);
 }
 
