@@ -108,6 +108,20 @@ typedef struct TableConstraint
 	char	   *definition;		/* ALTER TABLE ... ADD CONSTRAINT ... */
 } TableConstraint;
 
+/*
+ * An object of a GRANT or REVOKE, with its ACL before and after as text
+ * (grants.c).
+ */
+typedef struct GrantAcl
+{
+	Oid			classid;
+	Oid			objid;
+	char	   *kind;			/* TABLE, SEQUENCE or SCHEMA */
+	char	   *identity;
+	char	   *before;
+	char	   *after;
+} GrantAcl;
+
 typedef struct TableState
 {
 	Oid			relid;
@@ -134,6 +148,7 @@ typedef struct CapturedRow
 	List	   *columns_before; /* TableColumn */
 	List	   *constraints_added;	/* TableConstraint */
 	List	   *constraints_dropped;	/* TableConstraint */
+	List	   *acls;			/* GrantAcl of a tracked GRANT or REVOKE */
 } CapturedRow;
 
 /*
@@ -156,7 +171,7 @@ typedef struct CapturedCommand
 	"SELECT l.id, l.statement, o.dropped, o.command_tag, o.object_type," \
 	"       o.object_identity, o.definition, o.cascaded, o.unchanged," \
 	"       o.columns_before, o.constraints_added, o.constraints_dropped," \
-	"       o.columns_changed" \
+	"       o.columns_changed, o.acls" \
 	"  FROM migrate.ddl_log l" \
 	"  LEFT JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(l.objects)" \
 	"       AS (dropped pg_catalog.bool, command_tag pg_catalog.text," \
@@ -165,7 +180,7 @@ typedef struct CapturedCommand
 	"           unchanged pg_catalog.bool, columns_before pg_catalog.jsonb," \
 	"           constraints_added pg_catalog.jsonb," \
 	"           constraints_dropped pg_catalog.jsonb," \
-	"           columns_changed pg_catalog.bool))" \
+	"           columns_changed pg_catalog.bool, acls pg_catalog.jsonb))" \
 	"       WITH ORDINALITY AS o ON true" \
 	" WHERE " condition \
 	" ORDER BY l.id, o.ordinality"
@@ -202,6 +217,8 @@ typedef struct LogObject
 	List	   *columns_before;
 	List	   *constraints_added;
 	List	   *constraints_dropped;
+	/* what a tracked GRANT or REVOKE changed (grants.c) */
+	List	   *acls;
 } LogObject;
 
 extern LogObject *migrate_ddl_log_object(bool dropped, char *command_tag,
@@ -209,6 +226,8 @@ extern LogObject *migrate_ddl_log_object(bool dropped, char *command_tag,
 										 char *identity, bool cascaded,
 										 char *definition);
 extern Datum migrate_ddl_objects_jsonb(List *objects);
+extern void migrate_ddl_push_field(JsonbParseState **state, const char *key,
+								   const char *value);
 extern LogObject *migrate_ddl_main_object(List *objects, const char *command_tag);
 extern Datum migrate_ddl_text_datum(const char *s, bool *null);
 extern Datum migrate_ddl_client_addr(bool *isnull);
@@ -223,6 +242,16 @@ extern void migrate_ddl_table_change(TableState *before, Node *parsetree,
 extern void migrate_ddl_push_table_change(JsonbParseState **state,
 										  LogObject *object);
 extern List *migrate_ddl_columns_from_jsonb(Jsonb *array);
+extern char *migrate_ddl_json_string(JsonbContainer *container, const char *key);
 extern List *migrate_ddl_constraints_from_jsonb(Jsonb *array);
+
+/* in grants.c */
+extern List *migrate_ddl_grant_acls_before(Node *parsetree,
+										   MemoryContext resultcxt);
+extern void migrate_ddl_grant_acls_after(List *acls, LogObject *object);
+extern void migrate_ddl_push_grant_acls(JsonbParseState **state,
+										LogObject *object);
+extern List *migrate_ddl_grant_acls_from_jsonb(Jsonb *array);
+extern char *migrate_ddl_grant_inverse(List *acls);
 
 #endif							/* MIGRATE_DDL_H */

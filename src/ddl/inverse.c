@@ -565,6 +565,15 @@ migrate_ddl_inverse(Node *stmt, CapturedCommand *cmd)
 			return inverse_of_alter_domain((AlterDomainStmt *) stmt, cmd);
 		case T_RenameStmt:
 			return inverse_of_rename((RenameStmt *) stmt, cmd);
+		case T_GrantStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, cmd->rows)
+					if (((CapturedRow *) lfirst(lc))->acls)
+						return migrate_ddl_grant_inverse(((CapturedRow *) lfirst(lc))->acls);
+				return NULL;
+			}
 		default:
 			return inverse_of_create(stmt, cmd);
 	}

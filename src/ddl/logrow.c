@@ -40,28 +40,6 @@ migrate_ddl_log_object(bool dropped, char *command_tag, char *object_type,
 }
 
 /*
- * Push "key": value (a string, or null) into a jsonb object being built.
- */
-static void
-push_field(JsonbParseState **state, const char *key, const char *value)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	if (value)
-	{
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	else
-		v.type = jbvNull;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/*
  * Push "key": value, a boolean, into a jsonb object being built.
  */
 static void
@@ -97,15 +75,16 @@ migrate_ddl_objects_jsonb(List *objects)
 
 		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		push_bool_field(&state, "dropped", object->dropped);
-		push_field(&state, "command_tag", object->command_tag);
-		push_field(&state, "object_type", object->object_type);
-		push_field(&state, "schema_name", object->schema_name);
-		push_field(&state, "object_identity", object->identity);
+		migrate_ddl_push_field(&state, "command_tag", object->command_tag);
+		migrate_ddl_push_field(&state, "object_type", object->object_type);
+		migrate_ddl_push_field(&state, "schema_name", object->schema_name);
+		migrate_ddl_push_field(&state, "object_identity", object->identity);
 		if (object->cascaded)
 			push_bool_field(&state, "cascaded", true);
 		if (object->definition)
-			push_field(&state, "definition", object->definition);
+			migrate_ddl_push_field(&state, "definition", object->definition);
 		migrate_ddl_push_table_change(&state, object);
+		migrate_ddl_push_grant_acls(&state, object);
 		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);

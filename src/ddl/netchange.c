@@ -661,6 +661,13 @@ migrate_ddl_read_commands(MigrateQuery *query, Datum *args, char *nulls,
 			row->columns_changed = DatumGetBool(migrate_store_getdatum(i, 13, &isnull)) &&
 				!isnull;
 		}
+		/* what a tracked GRANT or REVOKE changed (grants.c) */
+		{
+			Datum		d = migrate_store_getdatum(i, 14, &isnull);
+
+			if (!isnull)
+				row->acls = migrate_ddl_grant_acls_from_jsonb(DatumGetJsonbP(d));
+		}
 		current->rows = lappend(current->rows, row);
 	}
 	migrate_store_done();

@@ -420,28 +420,6 @@ migrate_ddl_table_change(TableState *before, Node *parsetree, LogObject *object)
 }
 
 /*
- * Push "key": string (or null) into a jsonb object being built.
- */
-static void
-push_string(JsonbParseState **state, const char *key, const char *value)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	if (value)
-	{
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	else
-		v.type = jbvNull;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/*
  * Push the change recorded in "object" into the jsonb object of it being
  * built (logrow.c).
  */
@@ -482,9 +460,9 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 			TableColumn *col = (TableColumn *) lfirst(lc);
 
 			(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-			push_string(state, "name", col->name);
-			push_string(state, "type", col->type);
-			push_string(state, "collation", col->collation);
+			migrate_ddl_push_field(state, "name", col->name);
+			migrate_ddl_push_field(state, "type", col->type);
+			migrate_ddl_push_field(state, "collation", col->collation);
 			v.type = jbvString;
 			v.val.string.val = "not_null";
 			v.val.string.len = strlen("not_null");
@@ -492,7 +470,7 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 			v.type = jbvBool;
 			v.val.boolean = col->not_null;
 			(void) pushJsonbValue(state, WJB_VALUE, &v);
-			push_string(state, "default", col->default_sql);
+			migrate_ddl_push_field(state, "default", col->default_sql);
 			(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
 		}
 		(void) pushJsonbValue(state, WJB_END_ARRAY, NULL);
@@ -515,8 +493,8 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 			TableConstraint *c = (TableConstraint *) lfirst(lc);
 
 			(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-			push_string(state, "name", c->name);
-			push_string(state, "definition", c->definition);
+			migrate_ddl_push_field(state, "name", c->name);
+			migrate_ddl_push_field(state, "definition", c->definition);
 			(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
 		}
 		(void) pushJsonbValue(state, WJB_END_ARRAY, NULL);
@@ -524,19 +502,8 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 }
 
 /*
- * The string, boolean or null at "key" of jsonb object "container".
+ * The boolean at "key" of jsonb object "container" (false if none).
  */
-static char *
-json_string(JsonbContainer *container, const char *key)
-{
-	JsonbValue	v;
-
-	if (getKeyJsonValueFromContainer(container, key, strlen(key), &v) == NULL ||
-		v.type != jbvString)
-		return NULL;
-	return pnstrdup(v.val.string.val, v.val.string.len);
-}
-
 static bool
 json_bool(JsonbContainer *container, const char *key)
 {
@@ -565,11 +532,11 @@ migrate_ddl_columns_from_jsonb(Jsonb *array)
 		if (elem == NULL || elem->type != jbvBinary)
 			continue;
 		col = palloc0(sizeof(TableColumn));
-		col->name = json_string(elem->val.binary.data, "name");
-		col->type = json_string(elem->val.binary.data, "type");
-		col->collation = json_string(elem->val.binary.data, "collation");
+		col->name = migrate_ddl_json_string(elem->val.binary.data, "name");
+		col->type = migrate_ddl_json_string(elem->val.binary.data, "type");
+		col->collation = migrate_ddl_json_string(elem->val.binary.data, "collation");
 		col->not_null = json_bool(elem->val.binary.data, "not_null");
-		col->default_sql = json_string(elem->val.binary.data, "default");
+		col->default_sql = migrate_ddl_json_string(elem->val.binary.data, "default");
 		if (col->name && col->type)
 			result = lappend(result, col);
 	}
@@ -595,8 +562,8 @@ migrate_ddl_constraints_from_jsonb(Jsonb *array)
 		if (elem == NULL || elem->type != jbvBinary)
 			continue;
 		c = palloc0(sizeof(TableConstraint));
-		c->name = json_string(elem->val.binary.data, "name");
-		c->definition = json_string(elem->val.binary.data, "definition");
+		c->name = migrate_ddl_json_string(elem->val.binary.data, "name");
+		c->definition = migrate_ddl_json_string(elem->val.binary.data, "definition");
 		if (c->name && c->definition)
 			result = lappend(result, c);
 	}

@@ -152,6 +152,8 @@ typedef struct PendingCommand
 									 * decides on its objects, or off */
 	List	   *definitions;	/* MigrateDefinition */
 	TableState *table_before;	/* what a tracked ALTER TABLE changes */
+	MemoryContext grant_cxt;	/* where grant_acls live */
+	List	   *grant_acls;		/* GrantAcl: what a GRANT or REVOKE changes */
 	List	   *dropped;		/* LogObject of its sql_drop, for the end */
 	int			ndropped;		/* objects its sql_drop reported */
 	bool		restore;		/* CREATE EXTENSION run by a restore */
@@ -211,6 +213,8 @@ pending_done(PendingCommand *p)
 		pfree(p->statement);
 	list_free_deep(p->definitions);
 	migrate_ddl_table_state_free(p->table_before);
+	if (p->grant_cxt)
+		MemoryContextDelete(p->grant_cxt);
 	list_free(p->dropped);
 	pfree(p);
 }
@@ -427,6 +431,8 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 	int			deferred;
 	List	   *definitions;
 	TableState *table_before;
+	MemoryContext grant_cxt = NULL;
+	List	   *grant_acls = NIL;
 	PendingCommand *entry;
 	Oid			seqid;
 
@@ -459,14 +465,27 @@ migrate_ddl_command_start(PG_FUNCTION_ARGS)
 
 	definitions = migrate_ddl_definitions_before(parsetree, pending_cxt);
 	table_before = migrate_ddl_table_state_before(parsetree, pending_cxt);
+	if (IsA(parsetree, GrantStmt))
+	{
+		grant_cxt = AllocSetContextCreate(pending_cxt, "migrate grant ACLs",
+										  ALLOCSET_SMALL_SIZES);
+		grant_acls = migrate_ddl_grant_acls_before(parsetree, grant_cxt);
+		if (grant_acls == NIL)
+		{
+			MemoryContextDelete(grant_cxt);
+			grant_cxt = NULL;
+		}
+	}
 	if (hooked && deferred == MIGRATE_STRICT_OFF && definitions == NIL &&
-		table_before == NULL)
+		table_before == NULL && grant_acls == NIL)
 		PG_RETURN_NULL();
 
 	entry = pending_for(parsetree, true);
 	entry->strict_deferred = deferred;
 	entry->definitions = definitions;
 	entry->table_before = table_before;
+	entry->grant_cxt = grant_cxt;
+	entry->grant_acls = grant_acls;
 	if (!hooked)
 	{
 		char	   *text = migrate_ddl_statement_text(parsetree,
@@ -533,6 +552,9 @@ write_command(EventTriggerData *trigdata, PendingCommand *entry, Oid seqid,
 	if (entry && entry->table_before && main && !main->dropped &&
 		main->object_type && strcmp(main->object_type, "table") == 0)
 		migrate_ddl_table_change(entry->table_before, trigdata->parsetree, main);
+	/* and what a tracked GRANT or REVOKE changed, with its object */
+	if (entry && entry->grant_acls && main)
+		migrate_ddl_grant_acls_after(entry->grant_acls, main);
 
 	/*
 	 * A GRANT or REVOKE waits until here, where its objects are known: on
