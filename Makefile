@@ -4,9 +4,11 @@ EXTENSION = migrate
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = migrate
-# one folder per subsystem (see "Architecture" in the README)
-SRCS = $(sort $(wildcard src/*.c src/*/*.c))
-HEADERS = $(sort $(wildcard src/*.h src/*/*.h))
+# one folder per subsystem (see "Architecture" in the README); src/client
+# is the pg_migrate command, built by its own Makefile, not part of the
+# module
+SRCS = $(sort $(filter-out src/client/%,$(wildcard src/*.c src/*/*.c)))
+HEADERS = $(sort $(filter-out src/client/%,$(wildcard src/*.h src/*/*.h)))
 OBJS = $(SRCS:.c=.o)
 PGFILEDESC = "migrate - database migrations inside PostgreSQL"
 
@@ -44,3 +46,18 @@ include $(PGXS)
 # every object is rebuilt when any header changes: the headers are few and
 # small, and a stale object after a struct change is a crash, not a warning
 $(OBJS): $(HEADERS)
+
+# pg_migrate, the client (src/client): PGXS builds one MODULE_big or one
+# PROGRAM per Makefile, so it has a Makefile of its own, run with the same
+# PG_CONFIG (and PG_CFLAGS, which make passes down), as pg_repack builds
+# its bin/
+all: client
+install: install-client
+uninstall: uninstall-client
+clean: clean-client
+installcheck: client
+
+client install-client uninstall-client clean-client:
+	$(MAKE) -C src/client PG_CONFIG=$(PG_CONFIG) $(patsubst client,all,$(patsubst %-client,%,$@))
+
+.PHONY: client install-client uninstall-client clean-client

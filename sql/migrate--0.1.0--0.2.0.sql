@@ -523,3 +523,33 @@ COMMENT ON FUNCTION migrate.export_seed(pg_catalog.text, pg_catalog.text) IS
 
 REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION migrate.export_seed(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+
+--
+-- 12. load_files(): load() of files a client sends.
+--
+-- A CI job or a laptop keeps the migrations in git and talks to the
+-- server over the network, often a managed one whose disk it cannot
+-- write and whose files load() cannot read.  load_files() takes the
+-- directory as two arrays, each file's path relative to the directory
+-- and its contents, and registers them exactly as load() registers a
+-- directory: the same detection, order, checks and rows.  It reads
+-- nothing on the server, so it needs no pg_read_server_files; it changes
+-- the registry, so it is not executable by PUBLIC, like load() (the
+-- README's deploy role gets it with GRANT EXECUTE ON ALL ROUTINES).
+-- "directory" only names the files in messages.
+--
+CREATE FUNCTION migrate.load_files(names pg_catalog.text[],
+    contents pg_catalog.text[], directory pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT files pg_catalog.text[], OUT action pg_catalog.text,
+    OUT transactional pg_catalog.bool, OUT reversible pg_catalog.bool,
+    OUT note pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_load_files'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.load_files(pg_catalog.text[], pg_catalog.text[], pg_catalog.text) IS
+'register the migrations of files a client sends (names relative to the migration directory, such as 1_a.up.sql or meta/_journal.json, and their contents) as load() registers a directory on the server: same formats, order, checks and rows; directory names them in messages';
+
+REVOKE ALL ON FUNCTION migrate.load_files(pg_catalog.text[], pg_catalog.text[], pg_catalog.text) FROM PUBLIC;

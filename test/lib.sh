@@ -18,7 +18,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Install what building and testing need, unless it is already there.
 ensure_packages() {
-    local pkgs="make gcc libc6-dev libipc-run-perl rsync"
+    local pkgs="make gcc libc6-dev libpq-dev libipc-run-perl rsync"
     # a server given by PG_CONFIG is used as it is
     [ -n "${PG_CONFIG:-}" ] || pkgs="$pkgs postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR"
     local missing=""

@@ -51,7 +51,7 @@ suite_of() {
 # (sid every day), so versions are not pinned here: the log of each run
 # lists what was installed.
 packages_of() {
-    echo "postgresql-$1 postgresql-server-dev-$1 make gcc libc6-dev libipc-run-perl rsync passwd" \
+    echo "postgresql-$1 postgresql-server-dev-$1 libpq-dev make gcc libc6-dev libipc-run-perl rsync passwd" \
         "postgresql-$1-pgaudit postgresql-$1-partman postgresql-$1-postgis-3 postgresql-$1-postgis-3-scripts" \
         "$(compilers_of "$1")"
 }

@@ -107,11 +107,26 @@ typedef struct MigrateJournalEntry
 } MigrateJournalEntry;
 
 /*
+ * A file of the directory being loaded: its name relative to the
+ * directory, and what a client sent as its contents (NULL on the server,
+ * where source.c reads it when it is needed).
+ */
+typedef struct LoadFile
+{
+	char	   *name;
+	text	   *contents;
+} LoadFile;
+
+/*
  * The directory being loaded.
  */
 typedef struct LoadDir
 {
-	char	   *path;
+	char	   *path;			/* on the server, or how a client named it */
+	bool		client;			/* its files were sent by a client */
+	LoadFile   *files;			/* sorted by name (source.c) */
+	int			nfiles;
+	int			maxfiles;
 	MigrateFormat format;		/* the tool the directory is written for */
 	const char *example;		/* a file of that format, for messages */
 	List	   *entries;
@@ -195,6 +210,15 @@ extern char *migrate_flyway_placeholder(const char *text);
 /* in drizzle.c */
 extern List *migrate_drizzle_journal(const char *text, const char *path);
 extern char *migrate_drizzle_breakpoints(const char *text, int *added);
+
+/* in source.c */
+extern void migrate_source_server(LoadDir *ld);
+extern void migrate_source_client(LoadDir *ld, FunctionCallInfo fcinfo);
+extern LoadFile *migrate_source_find(LoadDir *ld, const char *name);
+extern bool migrate_source_has(LoadDir *ld, const char *name);
+extern List *migrate_source_names(LoadDir *ld, List **dirs);
+extern int	migrate_cstring_cmp(const ListCell *a, const ListCell *b);
+extern char *migrate_source_read(LoadDir *ld, LoadFile *f, size_t *len);
 
 /* in scan.c */
 extern void migrate_load_note(LoadEntry *e, const char *fmt,...) pg_attribute_printf(2, 3);

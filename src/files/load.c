@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * load.c
- *	  migrate.load(): register every migration of a directory on the
- *	  server, in the format a team already has.
+ *	  migrate.load() and load_files(): register every migration of a
+ *	  directory on the server, or of files a client sent, in the format a
+ *	  team already has.
  *
  * A directory is read as one history, written for one tool: the names of
  * its files (and, for one-file migrations, their content) say which
@@ -37,9 +38,14 @@
  * (missing, unreadable, not absolute, mixed formats, duplicates, order)
  * stop the whole call.
  *
- * Files are read with the server's file access functions as the server's
- * operating system user, so the caller must be a superuser or have the
- * privileges of pg_read_server_files, as for COPY FROM a file.
+ * load() reads files with the server's file access functions as the
+ * server's operating system user, so the caller must be a superuser or
+ * have the privileges of pg_read_server_files, as for COPY FROM a file.
+ * load_files() takes the same files from a client (pg_migrate load, a CI
+ * job talking to a managed server), as arrays of names and contents: it
+ * reads nothing on the server, so whoever may register migrations may
+ * call it.  Both make the directory a list of files (source.c), and
+ * everything after that is the same code.
  *
  * IDENTIFICATION
  *	  src/files/load.c
@@ -67,6 +73,7 @@
 #include "files/files.h"
 
 PG_FUNCTION_INFO_V1(migrate_load);
+PG_FUNCTION_INFO_V1(migrate_load_files);
 
 /*
  * What the sort comparator orders by: a format's versions, or file names
@@ -458,21 +465,17 @@ files_datum(LoadEntry *e)
 }
 
 /*
- * load(directory text) returns setof (version, name, files, action,
- *		transactional, reversible, note)
+ * Load the directory whose files are listed: load() and load_files().
  */
-Datum
-migrate_load(PG_FUNCTION_ARGS)
+static Datum
+load_directory(FunctionCallInfo fcinfo, LoadDir *ld_arg)
 {
-	LoadDir		ld;
+	LoadDir		ld = *ld_arg;
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore;
 	ListCell   *lc;
 	int			nmigrations = 0;
 	int			nproblems = 0;
-
-	memset(&ld, 0, sizeof(ld));
-	ld.path = directory_arg(fcinfo);
 
 	migrate_scan_directory(&ld);
 	migrate_read_entries(&ld);
@@ -541,4 +544,37 @@ migrate_load(PG_FUNCTION_ARGS)
 				 errhint("See the notes of the rows with action refused or modified for why.")));
 
 	return (Datum) 0;
+}
+
+/*
+ * load(directory text) returns setof (version, name, files, action,
+ *		transactional, reversible, note)
+ */
+Datum
+migrate_load(PG_FUNCTION_ARGS)
+{
+	LoadDir		ld;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.path = directory_arg(fcinfo);
+	migrate_source_server(&ld);
+	return load_directory(fcinfo, &ld);
+}
+
+/*
+ * load_files(names text[], contents text[], directory text) returns the
+ * rows of load(): the same for files a client sent, which the server
+ * need not be able to read; "directory" only names them in messages.
+ */
+Datum
+migrate_load_files(PG_FUNCTION_ARGS)
+{
+	LoadDir		ld;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.client = true;
+	ld.path = PG_ARGISNULL(2) ? pstrdup("(files sent)") :
+		text_to_cstring(PG_GETARG_TEXT_PP(2));
+	migrate_source_client(&ld, fcinfo);
+	return load_directory(fcinfo, &ld);
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  Finding the migrations of a directory on the server for load(): its
- *	  files, the tool whose format they are in, each migration's up, down
+ *	  Finding the migrations of a directory for load() and load_files():
+ *	  the tool whose format its files are in, each migration's up, down
  *	  and settings files, and their text.
  *
  * The names of a directory's files (and, for one-file migrations, their
@@ -10,9 +10,9 @@
  * a Drizzle journal (meta/_journal.json) is Drizzle's, and the journal
  * says which files are migrations.  A directory
  * that mixes formats is refused, since no tool would run it as one
- * history.  Files are read with the server's file access functions as
- * the server's operating system user; load.c has checked that the caller
- * may read server files.
+ * history.  The directory is a list of files, from the server's disk or
+ * sent by a client (source.c); this file sees no difference between the
+ * two.
  *
  * IDENTIFICATION
  *	  src/files/scan.c
@@ -20,9 +20,6 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -33,7 +30,6 @@
 
 #include "files/files.h"
 
-pg_noreturn static void access_error(bool directory, const char *path);
 static char *read_file(LoadDir *ld, LoadEntry *e, const char *file);
 
 /*
@@ -75,142 +71,6 @@ new_entry(LoadDir *ld, MigrateFormat format, const char *version,
 	initStringInfo(&e->notes);
 	ld->entries = lappend(ld->entries, e);
 	return e;
-}
-
-/*
- * Raise the error for a file, or the migration directory when
- * "directory", that the server cannot access.
- */
-static void
-access_error(bool directory, const char *path)
-{
-	int			save_errno = errno;
-
-	if (save_errno == ENOENT && directory)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FILE),
-				 errmsg("migration directory \"%s\" does not exist", path),
-				 errdetail("The path is read on the database server, not on the client.")));
-	if (save_errno == ENOENT)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FILE),
-				 errmsg("file \"%s\" does not exist", path),
-				 errdetail("The path is read on the database server, not on the client.")));
-	errno = save_errno;
-	if (directory)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read migration directory \"%s\": %m", path),
-				 errhint("The server's operating system user must be able to read the migration directory and its files.")));
-	ereport(ERROR,
-			(errcode_for_file_access(),
-			 errmsg("could not read file \"%s\": %m", path),
-			 errhint("The server's operating system user must be able to read the migration directory and its files.")));
-}
-
-/*
- * stat() a path (the migration directory when "directory"); false if it
- * does not exist, an error if it cannot be looked at.
- */
-static bool
-stat_path(bool directory, const char *path, struct stat *st)
-{
-	if (stat(path, st) == 0)
-		return true;
-	if (errno == ENOENT)
-		return false;
-	access_error(directory, path);
-}
-
-/*
- * True if "path" is a regular file; an error if it cannot be looked at.
- */
-static bool
-is_regular_file(const char *path)
-{
-	struct stat st;
-
-	return stat_path(false, path, &st) && S_ISREG(st.st_mode);
-}
-
-/*
- * list_sort() comparator of C strings, byte-wise.
- */
-static int
-cstring_cmp(const ListCell *a, const ListCell *b)
-{
-	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
-}
-
-/*
- * "name" with the bytes that are not printable ASCII written as \xNN,
- * for a message about a name that is not valid in the database encoding.
- */
-static char *
-escaped_name(const char *name)
-{
-	StringInfoData buf;
-	const unsigned char *p;
-
-	initStringInfo(&buf);
-	for (p = (const unsigned char *) name; *p; p++)
-	{
-		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
-			appendStringInfo(&buf, "\\x%02x", *p);
-		else
-			appendStringInfoChar(&buf, (char) *p);
-	}
-	return buf.data;
-}
-
-/*
- * The names in a directory, hidden ones left out, sorted.  A name that is
- * not valid in the database encoding refuses the whole call: it would
- * become text in the registry and the history (versions, names, file
- * names in notes) that pg_dump writes and psql then cannot restore.
- */
-static List *
-list_directory(const char *path)
-{
-	struct stat st;
-	DIR		   *dir;
-	struct dirent *de;
-	List	   *names = NIL;
-
-	if (!stat_path(true, path, &st))
-	{
-		errno = ENOENT;
-		access_error(true, path);
-	}
-	if (!S_ISDIR(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a directory", path),
-				 errhint("Pass the directory that holds the migration files.")));
-
-	dir = AllocateDir(path);
-	if (dir == NULL)
-		access_error(true, path);
-	while ((de = ReadDir(dir, path)) != NULL)
-	{
-		if (de->d_name[0] == '.')
-			continue;
-		if (!pg_verify_mbstr(GetDatabaseEncoding(), de->d_name,
-							 strlen(de->d_name), true))
-			ereport(ERROR,
-					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-					 errmsg("file name \"%s\" in directory \"%s\" is not valid %s, the database encoding",
-							escaped_name(de->d_name), path,
-							GetDatabaseEncodingName()),
-					 errdetail("Bytes that are not printable ASCII are shown as \\xNN. Nothing was registered."),
-					 errhint("Rename the file with a name in %s, for example with convmv, and load the directory again.",
-							 GetDatabaseEncodingName())));
-		names = lappend(names, pstrdup(de->d_name));
-	}
-	FreeDir(dir);
-
-	list_sort(names, cstring_cmp);
-	return names;
 }
 
 /*
@@ -381,8 +241,7 @@ scan_drizzle(LoadDir *ld, List *names)
 		}
 		e->position = foreach_current_index(lc);
 		files = lappend(files, file);
-		if (!has_name(names, file) ||
-			!is_regular_file(psprintf("%s/%s", ld->path, file)))
+		if (!migrate_source_has(ld, file))
 			e->problem = psprintf("%s lists it, but the directory has no file \"%s\"",
 								  DRIZZLE_JOURNAL, file);
 	}
@@ -393,8 +252,7 @@ scan_drizzle(LoadDir *ld, List *names)
 		size_t		len = strlen(file);
 
 		if (len > 4 && strcmp(file + len - 4, ".sql") == 0 &&
-			!has_name(files, file) &&
-			is_regular_file(psprintf("%s/%s", ld->path, file)))
+			!has_name(files, file) && migrate_source_has(ld, file))
 			ld->others = lappend(ld->others, file);
 	}
 }
@@ -406,11 +264,12 @@ scan_drizzle(LoadDir *ld, List *names)
 void
 migrate_scan_directory(LoadDir *ld)
 {
-	List	   *names = list_directory(ld->path);
+	List	   *dirs;
+	List	   *names = migrate_source_names(ld, &dirs);
 	List	   *downs = NIL;
 	ListCell   *lc;
 
-	if (is_regular_file(psprintf("%s/%s", ld->path, DRIZZLE_JOURNAL)))
+	if (migrate_source_has(ld, DRIZZLE_JOURNAL))
 	{
 		scan_drizzle(ld, names);
 		return;
@@ -419,23 +278,18 @@ migrate_scan_directory(LoadDir *ld)
 	foreach(lc, names)
 	{
 		char	   *file = (char *) lfirst(lc);
-		char	   *path = psprintf("%s/%s", ld->path, file);
-		struct stat st;
 		MigrateFileName fn;
 		LoadEntry  *e;
 
-		if (!stat_path(false, path, &st))
-			continue;			/* removed while we read */
-
-		if (S_ISDIR(st.st_mode))
+		if (list_member_ptr(dirs, file))
 		{
 			char	   *version;
 			char	   *name;
 			char	   *up = psprintf("%s/up.sql", file);
 			char	   *down = psprintf("%s/down.sql", file);
 			char	   *meta = psprintf("%s/metadata.toml", file);
-			bool		has_up = is_regular_file(psprintf("%s/%s", ld->path, up));
-			bool		has_down = is_regular_file(psprintf("%s/%s", ld->path, down));
+			bool		has_up = migrate_source_has(ld, up);
+			bool		has_down = migrate_source_has(ld, down);
 
 			if (!has_up && !has_down)
 			{
@@ -443,7 +297,7 @@ migrate_scan_directory(LoadDir *ld)
 				char	   *prisma = psprintf("%s/migration.sql", file);
 				const char *sep = strchr(file, '_');
 
-				if (!is_regular_file(psprintf("%s/%s", ld->path, prisma)))
+				if (!migrate_source_has(ld, prisma))
 					continue;	/* not a migration */
 				note_format(ld, MIGRATE_FORMAT_PRISMA, prisma);
 				version = sep ? pnstrdup(file, sep - file) : pstrdup(file);
@@ -457,13 +311,13 @@ migrate_scan_directory(LoadDir *ld)
 						  has_up ? up : NULL);
 			if (has_down)
 				e->downfile = down;
-			if (is_regular_file(psprintf("%s/%s", ld->path, meta)))
+			if (migrate_source_has(ld, meta))
 				e->conffile = meta;
 			if (!has_up)
 				e->problem = "the directory has a down.sql but no up.sql";
 			continue;
 		}
-		if (!S_ISREG(st.st_mode))
+		if (!migrate_source_has(ld, file))
 			continue;
 
 		if (!migrate_parse_file_name(file, &fn))
@@ -480,7 +334,7 @@ migrate_scan_directory(LoadDir *ld)
 			case MIGRATE_FILE_SECTIONS:
 				e = new_entry(ld, fn.format, fn.version, fn.name, file);
 				if (fn.format == MIGRATE_FORMAT_FLYWAY &&
-					is_regular_file(psprintf("%s.conf", path)))
+					migrate_source_has(ld, psprintf("%s.conf", file)))
 					e->conffile = psprintf("%s.conf", file);
 				break;
 			case MIGRATE_FILE_DOWN:
@@ -502,6 +356,8 @@ migrate_scan_directory(LoadDir *ld)
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("migration directory \"%s\" holds no migration files", ld->path),
 				 errdetail("The function load() reads VERSION_name.up.sql and .down.sql (golang-migrate), VERSION_name.sql (dbmate, goose, or up only), V<version>__name.sql and U<version>__name.sql (Flyway), VERSION_name/up.sql and down.sql (diesel), VERSION_name/migration.sql (Prisma), VERSION_name.sql listed in meta/_journal.json (Drizzle) and VERSION.name.up.sql and .down.sql."),
+				 ld->client ?
+				 errhint("Send each file's path relative to the migration directory, as pg_migrate load does.") :
 				 errhint("Check the path: it is read on the database server.")));
 
 	pair_downs(ld, downs);
@@ -541,28 +397,16 @@ migrate_report_others(LoadDir *ld)
 static char *
 read_file(LoadDir *ld, LoadEntry *e, const char *file)
 {
-	char	   *path = psprintf("%s/%s", ld->path, file);
-	FILE	   *f;
-	struct stat st;
+	LoadFile   *f = migrate_source_find(ld, file);
 	char	   *buf;
 	size_t		n;
 
-	f = AllocateFile(path, PG_BINARY_R);
 	if (f == NULL)
-		access_error(false, path);
-	if (fstat(fileno(f), &st) < 0)
-		access_error(false, path);
-	if (st.st_size >= MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("file \"%s\" is too large to be a migration", path)));
-
-	buf = palloc(st.st_size + 1);
-	n = fread(buf, 1, st.st_size, f);
-	if (ferror(f))
-		access_error(false, path);
-	FreeFile(f);
-	buf[n] = '\0';
+	{
+		/* scan.c lists only the files the directory has */
+		elog(ERROR, "file \"%s\" is not in the migration directory", file);
+	}
+	buf = migrate_source_read(ld, f, &n);
 
 	if (memchr(buf, '\0', n) != NULL)
 	{

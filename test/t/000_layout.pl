@@ -15,14 +15,19 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 # the subsystems, lowest first: a file may use its own subsystem and the
-# ones below it; src/migrate.c (module load) may use any
+# ones below it; src/migrate.c (module load) may use any.  src/client is
+# the pg_migrate program, a layer of its own on top: it runs the SQL
+# surface through libpq and links none of the server's code, so it may
+# use nothing of the others, and nothing may use it (checked below).
 my @layers = ([qw(common)], [qw(engine)], [qw(ddl schema files rollout)]);
+my %program = (client => 1);
 my %rank;
 for my $i (0 .. $#layers)
 {
 	$rank{$_} = $i for @{ $layers[$i] };
 }
 $rank{top} = scalar @layers;
+$rank{client} = scalar @layers + 1;
 
 my @sources = (glob('src/*.c'), glob('src/*/*.c'));
 my @headers = (glob('src/*.h'), glob('src/*/*.h'));
@@ -85,12 +90,18 @@ for my $src (keys %uses)
 	}
 }
 
-# calls go down or sideways within a subsystem, never up
+# calls go down or sideways within a subsystem, never up; the client and
+# the module never use each other's code
 for my $from (sort keys %edges)
 {
 	for my $to (sort keys %{ $edges{$from} })
 	{
 		my ($a, $b) = (subsystem($from), subsystem($to));
+		if ($a ne $b && ($program{$a} || $program{$b}))
+		{
+			fail("$from uses $edges{$from}{$to} of $to: the pg_migrate client and the module share no code");
+			next;
+		}
 		next if $a eq $b || $rank{$a} > $rank{$b};
 		fail("$from uses $edges{$from}{$to} of $to, a subsystem above or beside it");
 	}
@@ -133,10 +144,25 @@ $visit->($_) for grep { !exists $idx{$_} } sort @sources;
 is_deeply(\@cycles, [], 'no import cycle between files')
   or diag(join("\n", map { join(' <-> ', @$_) } @cycles));
 
-# exported symbols carry the migrate_ prefix (or are the SQL-callable
-# functions' PG_FUNCTION_INFO_V1 records and the module's hooks)
+# the client's objects are not part of migrate.so, and pg_migrate is built
+my @client = grep { subsystem($_) eq 'client' } @sources;
+cmp_ok(scalar @client, '>', 0, 'the client has sources in src/client');
+ok(-x 'src/client/pg_migrate', 'src/client/pg_migrate is built');
+if (-f 'migrate.so')
+{
+	my %in_module = map { /^[0-9a-f]+ [TDBR] (\S+)$/ ? ($1 => 1) : () }
+	  split /\n/, `nm migrate.so`;
+	my @shared = grep { $in_module{$_} && subsystem($defines{$_}) eq 'client' }
+	  sort keys %defines;
+	is_deeply(\@shared, [], 'migrate.so holds none of the client\'s code');
+}
+
+# the module's exported symbols carry the migrate_ prefix (or are the
+# SQL-callable functions' PG_FUNCTION_INFO_V1 records and the module's
+# hooks); the client is a program, whose symbols are its own
 for my $sym (sort keys %defines)
 {
+	next if subsystem($defines{$sym}) eq 'client';
 	next if $sym =~ /^(migrate_|pg_finfo_|_PG_init$|Pg_magic_func$)/;
 	# the sanitizer build's runtime options and instrumentation symbols
 	next if $sym =~ /^__(asan|ubsan|odr_asan)/;
