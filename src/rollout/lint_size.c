@@ -1,0 +1,239 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint_size.c
+ *	  The size of what a statement touches, from the live catalog: rows,
+ *	  bytes and activity of a table, and how much of an int sequence is
+ *	  used.
+ *
+ * Lint never waits and never blocks: it reads pg_class (reltuples,
+ * relpages) without a lock, and measures a table's files
+ * (pg_table_size()) only when it gets an ACCESS SHARE lock at once; when
+ * a migration or another session holds a conflicting lock, relpages is
+ * the size.  A table never analyzed (reltuples -1) counts the live tuples
+ * of the statistics collector instead.  Activity is what
+ * pg_stat_user_tables counts: sequential and index scans, and rows
+ * inserted, updated and deleted since the statistics were reset.
+ *
+ * IDENTIFICATION
+ *	  src/rollout/lint_size.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "rollout/rollout.h"
+
+/*
+ * migrate.lint_rows_warning, migrate.lint_rows_error (rows) and
+ * migrate.lint_bytes_warning, migrate.lint_bytes_error (kB), defined as
+ * settings in lint.c.
+ */
+int			migrate_lint_rows_warning = 10000;
+int			migrate_lint_rows_error = 1000000;
+int			migrate_lint_bytes_warning = 10 * 1024;
+int			migrate_lint_bytes_error = 1024 * 1024;
+
+/*
+ * A statistics counter of relation "relid" (one of pg_stat_get_*()).
+ */
+static int64
+stat_counter(PGFunction counter, Oid relid)
+{
+	return DatumGetInt64(DirectFunctionCall1(counter, ObjectIdGetDatum(relid)));
+}
+
+/*
+ * Size "t" from the catalog and the statistics.
+ */
+static void
+size_table(MigrateLintTable *t)
+{
+	HeapTuple	tuple;
+	Form_pg_class classform;
+	int64		relpages;
+
+	t->rows = -1;
+	t->bytes = -1;
+	t->activity = 0;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	classform = (Form_pg_class) GETSTRUCT(tuple);
+	t->name = quote_qualified_identifier(get_namespace_name(classform->relnamespace),
+										 NameStr(classform->relname));
+	t->rows = classform->reltuples;
+	relpages = classform->relpages;
+	ReleaseSysCache(tuple);
+
+	t->activity = stat_counter(pg_stat_get_numscans, t->relid) +
+		stat_counter(pg_stat_get_tuples_inserted, t->relid) +
+		stat_counter(pg_stat_get_tuples_updated, t->relid) +
+		stat_counter(pg_stat_get_tuples_deleted, t->relid);
+	if (t->rows < 0)
+		t->rows = (double) stat_counter(pg_stat_get_live_tuples, t->relid);
+
+	/* the files' size, and the index scans, only without waiting */
+	if (ConditionalLockRelationOid(t->relid, AccessShareLock))
+	{
+		Relation	rel = try_relation_open(t->relid, NoLock);
+
+		if (rel != NULL)
+		{
+			List	   *indexes = RelationGetIndexList(rel);
+			ListCell   *lc;
+
+			foreach(lc, indexes)
+				t->activity += stat_counter(pg_stat_get_numscans, lfirst_oid(lc));
+			list_free(indexes);
+			relation_close(rel, NoLock);
+			t->bytes = DatumGetInt64(DirectFunctionCall1(pg_table_size,
+														 ObjectIdGetDatum(t->relid)));
+		}
+		UnlockRelationOid(t->relid, AccessShareLock);
+	}
+	if (t->bytes < 0)
+		t->bytes = relpages * BLCKSZ;
+}
+
+/*
+ * The sized table "relid", from the list "tables" of those already sized
+ * for this script, or sized now and added to it: a script that touches a
+ * table a hundred times reads the catalog for it once.
+ */
+MigrateLintTable *
+migrate_lint_table(List **tables, Oid relid)
+{
+	ListCell   *lc;
+	MigrateLintTable *t;
+
+	foreach(lc, *tables)
+	{
+		t = (MigrateLintTable *) lfirst(lc);
+		if (t->relid == relid)
+			return t;
+	}
+	t = palloc0(sizeof(MigrateLintTable));
+	t->relid = relid;
+	size_table(t);
+	*tables = lappend(*tables, t);
+	return t;
+}
+
+/*
+ * The severity of a statement that holds its lock for as long as its work
+ * on "t" lasts: from the size thresholds, migrate.lint_rows_* and
+ * migrate.lint_bytes_* (kB).
+ */
+MigrateLintSeverity
+migrate_lint_size_severity(const MigrateLintTable *t)
+{
+	double		kb = t->bytes < 0 ? 0 : (double) t->bytes / 1024;
+
+	if (t->rows >= migrate_lint_rows_error || kb >= migrate_lint_bytes_error)
+		return MIGRATE_LINT_ERROR;
+	if (t->rows >= migrate_lint_rows_warning || kb >= migrate_lint_bytes_warning)
+		return MIGRATE_LINT_WARNING;
+	return MIGRATE_LINT_INFO;
+}
+
+/*
+ * "public.orders (12000 rows, 1024 kB)": a table and its size, for the
+ * cost of a finding.
+ */
+char *
+migrate_lint_size_text(const MigrateLintTable *t)
+{
+	char	   *size;
+
+	size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum(t->bytes < 0 ? 0 : t->bytes))));
+	return psprintf("%s (%.0f rows, %s)", t->name, t->rows < 0 ? 0 : t->rows,
+					size);
+}
+
+/*
+ * The last value of sequence "seqid", or false when it was never used or
+ * the caller may not read it (lint needs no more privilege than the
+ * migration's own statements).
+ */
+static bool
+sequence_last_value(Oid seqid, int64 *value)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	if (pg_class_aclcheck(seqid, GetUserId(), ACL_SELECT | ACL_USAGE) != ACLCHECK_OK)
+		return false;
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	if (fcinfo->isnull)
+		return false;
+	*value = DatumGetInt64(result);
+	return true;
+}
+
+/*
+ * The int2 or int4 column of table "relid" filled by a sequence (serial or
+ * identity) whose values are the most used up: true, with the column, the
+ * sequence and the fraction of the column type's range its last value has
+ * reached; false if it has none.
+ */
+bool
+migrate_lint_sequence_use(Oid relid, char **column, char **sequence,
+						  double *used)
+{
+	List	   *seqs = getOwnedSequences(relid);
+	ListCell   *lc;
+	bool		found = false;
+
+	*used = 0;
+	foreach(lc, seqs)
+	{
+		Oid			seqid = lfirst_oid(lc);
+		Oid			tableid;
+		int32		colid;
+		Oid			coltype;
+		double		limit;
+		int64		last;
+
+		if (!sequenceIsOwned(seqid, DEPENDENCY_AUTO, &tableid, &colid) &&
+			!sequenceIsOwned(seqid, DEPENDENCY_INTERNAL, &tableid, &colid))
+			continue;
+		coltype = get_atttype(relid, (AttrNumber) colid);
+		if (coltype == INT4OID)
+			limit = (double) PG_INT32_MAX;
+		else if (coltype == INT2OID)
+			limit = (double) PG_INT16_MAX;
+		else
+			continue;
+		if (!sequence_last_value(seqid, &last))
+			continue;
+		if (!found || (double) last / limit > *used)
+		{
+			found = true;
+			*used = (double) last / limit;
+			*column = get_attname(relid, (AttrNumber) colid, false);
+			*sequence = quote_qualified_identifier(get_namespace_name(get_rel_namespace(seqid)),
+												   get_rel_name(seqid));
+		}
+	}
+	list_free(seqs);
+	return found;
+}
