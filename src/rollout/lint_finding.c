@@ -22,6 +22,7 @@
 #include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "rollout/rollout.h"
 
@@ -130,8 +131,13 @@ migrate_lint_lookup_table(MigrateLintState *ls, RangeVar *rv)
 void
 migrate_lint_note_created(MigrateLintState *ls, RangeVar *rv)
 {
-	if (rv)
-		ls->created = lappend(ls->created, MemoryContextStrdup(ls->cxt, rv->relname));
+	MemoryContext oldcontext;
+
+	if (rv == NULL)
+		return;
+	oldcontext = MemoryContextSwitchTo(ls->cxt);
+	ls->created = lappend(ls->created, pstrdup(rv->relname));
+	MemoryContextSwitchTo(oldcontext);
 }
 
 /*

@@ -239,6 +239,35 @@ RESET migrate.lint_level;
 SET client_min_messages = warning;
 SELECT version FROM migrate.status WHERE version::int >= 7 ORDER BY version::int;
 
+-- not firing on tables the script creates: they are new and empty
+SELECT * FROM l($$CREATE TABLE fresh2 (id bigint PRIMARY KEY, name text, amount int);
+ALTER TABLE fresh2 ADD CONSTRAINT fresh2_no_overlap EXCLUDE USING btree (amount WITH =);
+ALTER TABLE fresh2 ADD COLUMN token uuid DEFAULT gen_random_uuid();
+ALTER TABLE fresh2 ALTER COLUMN amount TYPE bigint;
+ALTER TABLE fresh2 ALTER COLUMN name SET NOT NULL;
+ALTER TABLE fresh2 ADD CONSTRAINT fresh2_name_key UNIQUE (name);
+ALTER TABLE fresh2 SET UNLOGGED;
+CLUSTER fresh2 USING fresh2_pkey;
+ALTER TABLE fresh2 RENAME COLUMN name TO title;
+ALTER TABLE fresh2 DROP COLUMN title;
+DROP TABLE fresh2;
+DROP TABLE no_such_table$$);
+
+-- a database's or role's migrate.lint_level holds once the library loads
+-- in a new session (the prefix is reserved after every setting is defined)
+SELECT current_user AS me \gset
+CREATE ROLE regress_lint_dba SUPERUSER LOGIN;
+ALTER ROLE regress_lint_dba SET migrate.lint_level = warn;
+\c - regress_lint_dba
+LOAD 'migrate';
+SHOW migrate.lint_level;
+\c - :me
+SET search_path = t50;
+SET client_min_messages = warning;
+SET migrate.lint_rows_warning = 100;
+SET migrate.lint_rows_error = 2000;
+DROP ROLE regress_lint_dba;
+
 -- bad input
 SELECT * FROM migrate.lint_sql(NULL);
 SELECT * FROM migrate.lint_sql($$CREATE INDEX ON big (name);
