@@ -279,25 +279,27 @@ finding_line(const MigrateLintFinding *f)
 static char *
 caller_search_path(void)
 {
-	struct config_generic **vars;
-	int			nvars;
-	int			i;
-	char	   *result = NULL;
+	/* a built-in setting's struct never moves: found once per backend */
+	static struct config_generic *search_path_guc = NULL;
 
 	if (strcmp(namespace_search_path, "pg_catalog, pg_temp") != 0)
 		return NULL;
-	vars = migrate_guc_variables(&nvars);
-	for (i = 0; i < nvars; i++)
+	if (search_path_guc == NULL)
 	{
-		struct config_generic *gconf = vars[i];
+		struct config_generic **vars;
+		int			nvars;
+		int			i;
 
-		if (strcmp(gconf->name, "search_path") != 0)
-			continue;
-		if (gconf->stack && gconf->stack->prior.val.stringval)
-			result = pstrdup(gconf->stack->prior.val.stringval);
-		break;
+		vars = migrate_guc_variables(&nvars);
+		for (i = 0; i < nvars; i++)
+			if (strcmp(vars[i]->name, "search_path") == 0)
+				search_path_guc = vars[i];
+		if (search_path_guc == NULL)
+			return NULL;
 	}
-	return result;
+	if (search_path_guc->stack && search_path_guc->stack->prior.val.stringval)
+		return pstrdup(search_path_guc->stack->prior.val.stringval);
+	return NULL;
 }
 
 /*
@@ -464,7 +466,7 @@ migrate_lint_init(void)
 
 	DefineCustomIntVariable("migrate.lint_bytes_warning",
 							"Sets the table size, in bytes, from which a lint finding that grows with the table is a warning.",
-							"The size is pg_table_size(): the table and its TOAST data, without indexes.",
+							"The size is the table's main fork, as pg_relation_size() counts it, and its TOAST table, without indexes.",
 							&migrate_lint_bytes_warning,
 							10 * 1024, 0, INT_MAX,
 							PGC_SUSET,
@@ -473,7 +475,7 @@ migrate_lint_init(void)
 
 	DefineCustomIntVariable("migrate.lint_bytes_error",
 							"Sets the table size, in bytes, from which a lint finding that grows with the table is an error.",
-							"The size is pg_table_size(): the table and its TOAST data, without indexes.",
+							"The size is the table's main fork, as pg_relation_size() counts it, and its TOAST table, without indexes.",
 							&migrate_lint_bytes_error,
 							1024 * 1024, 0, INT_MAX,
 							PGC_SUSET,

@@ -38,11 +38,16 @@ migrate_lint_lock_name(LOCKMODE mode)
  */
 MigrateLintFinding *
 migrate_lint_add_finding(MigrateLintState *ls, const char *rule, MigrateLintSeverity severity,
-			const MigrateLintTable *t, LOCKMODE mode, const char *cost,
+			MigrateLintTable *t, LOCKMODE mode, const char *cost,
 			const char *message, const char *safer)
 {
-	MemoryContext oldcontext = MemoryContextSwitchTo(ls->cxt);
-	MigrateLintFinding *f = palloc0(sizeof(MigrateLintFinding));
+	MemoryContext oldcontext;
+	MigrateLintFinding *f;
+
+	if (t)
+		migrate_lint_size(t);
+	oldcontext = MemoryContextSwitchTo(ls->cxt);
+	f = palloc0(sizeof(MigrateLintFinding));
 
 	f->rule = rule;
 	f->severity = severity;
@@ -66,8 +71,9 @@ migrate_lint_add_finding(MigrateLintState *ls, const char *rule, MigrateLintSeve
  * table, not the time it takes: a warning once the table has rows.
  */
 MigrateLintSeverity
-migrate_lint_in_use_severity(const MigrateLintTable *t)
+migrate_lint_in_use_severity(MigrateLintTable *t)
 {
+	migrate_lint_size(t);
 	return t->rows > 0 ? MIGRATE_LINT_WARNING : MIGRATE_LINT_INFO;
 }
 
@@ -81,7 +87,6 @@ migrate_lint_lookup_table(MigrateLintState *ls, RangeVar *rv)
 {
 	ListCell   *lc;
 	Oid			relid;
-	char		relkind;
 	MigrateLintTable *t;
 	MemoryContext oldcontext;
 	int			ntables = list_length(ls->tables);
@@ -97,14 +102,13 @@ migrate_lint_lookup_table(MigrateLintState *ls, RangeVar *rv)
 	relid = RangeVarGetRelid(rv, NoLock, true);
 	if (!OidIsValid(relid))
 		return NULL;
-	relkind = get_rel_relkind(relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_MATVIEW)
-		return NULL;
 
 	oldcontext = MemoryContextSwitchTo(ls->cxt);
 	t = migrate_lint_table(&ls->tables, relid);
 	MemoryContextSwitchTo(oldcontext);
+	if (t->relkind != RELKIND_RELATION && t->relkind != RELKIND_PARTITIONED_TABLE &&
+		t->relkind != RELKIND_MATVIEW)
+		return NULL;
 
 	if (list_length(ls->tables) > ntables &&
 		migrate_lint_sequence_use(relid, &column, &sequence, &used) &&

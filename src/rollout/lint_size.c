@@ -6,10 +6,10 @@
  *	  used.
  *
  * Lint never waits and never blocks: it reads pg_class (reltuples,
- * relpages) without a lock, and measures a table's files
- * (pg_table_size()) only when it gets an ACCESS SHARE lock at once; when
- * a migration or another session holds a conflicting lock, relpages is
- * the size.  A table never analyzed (reltuples -1) counts the live tuples
+ * relpages) without a lock, and measures a table's file (as
+ * pg_relation_size() does) only when it gets an ACCESS SHARE lock at
+ * once; when a migration or another session holds a conflicting lock,
+ * relpages is the size.  The TOAST table counts with its relpages.  A table never analyzed (reltuples -1) counts the live tuples
  * of the statistics collector instead.  Activity is what
  * pg_stat_user_tables counts: sequential and index scans, and rows
  * inserted, updated and deleted since the statistics were reset.
@@ -27,6 +27,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -57,15 +58,44 @@ stat_counter(PGFunction counter, Oid relid)
 }
 
 /*
- * Size "t" from the catalog and the statistics.
+ * The pages of relation "relid" as pg_class last counted them (VACUUM,
+ * ANALYZE, CREATE INDEX), or 0.
  */
-static void
-size_table(MigrateLintTable *t)
+static int64
+catalog_pages(Oid relid)
+{
+	HeapTuple	tuple;
+	int64		pages = 0;
+
+	if (!OidIsValid(relid))
+		return 0;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		pages = ((Form_pg_class) GETSTRUCT(tuple))->relpages;
+		ReleaseSysCache(tuple);
+	}
+	return pages;
+}
+
+/*
+ * Size "t" from the catalog and the statistics, once, when a finding
+ * needs it: most statements a script runs on a table have none, and
+ * registration with migrate.lint_level must stay cheap.  The bytes are
+ * the table's main fork, as pg_relation_size() counts it now, and its
+ * TOAST table's pages as pg_class last counted them.
+ */
+void
+migrate_lint_size(MigrateLintTable *t)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
 	int64		relpages;
+	Oid			toastid;
 
+	if (t->sized)
+		return;
+	t->sized = true;
 	t->rows = -1;
 	t->bytes = -1;
 	t->activity = 0;
@@ -74,10 +104,9 @@ size_table(MigrateLintTable *t)
 	if (!HeapTupleIsValid(tuple))
 		return;
 	classform = (Form_pg_class) GETSTRUCT(tuple);
-	t->name = quote_qualified_identifier(get_namespace_name(classform->relnamespace),
-										 NameStr(classform->relname));
 	t->rows = classform->reltuples;
 	relpages = classform->relpages;
+	toastid = classform->reltoastrelid;
 	ReleaseSysCache(tuple);
 
 	t->activity = stat_counter(pg_stat_get_numscans, t->relid) +
@@ -87,7 +116,7 @@ size_table(MigrateLintTable *t)
 	if (t->rows < 0)
 		t->rows = (double) stat_counter(pg_stat_get_live_tuples, t->relid);
 
-	/* the files' size, and the index scans, only without waiting */
+	/* the file's size, and the index scans, only without waiting */
 	if (ConditionalLockRelationOid(t->relid, AccessShareLock))
 	{
 		Relation	rel = try_relation_open(t->relid, NoLock);
@@ -100,26 +129,28 @@ size_table(MigrateLintTable *t)
 			foreach(lc, indexes)
 				t->activity += stat_counter(pg_stat_get_numscans, lfirst_oid(lc));
 			list_free(indexes);
+			if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+				t->bytes = (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 			relation_close(rel, NoLock);
-			t->bytes = DatumGetInt64(DirectFunctionCall1(pg_table_size,
-														 ObjectIdGetDatum(t->relid)));
 		}
 		UnlockRelationOid(t->relid, AccessShareLock);
 	}
 	if (t->bytes < 0)
 		t->bytes = relpages * BLCKSZ;
+	t->bytes += catalog_pages(toastid) * BLCKSZ;
 }
 
 /*
- * The sized table "relid", from the list "tables" of those already sized
- * for this script, or sized now and added to it: a script that touches a
- * table a hundred times reads the catalog for it once.
+ * The table "relid", from the list "tables" of those already seen in
+ * this script, or added to it now, named but not sized yet
+ * (migrate_lint_size()).
  */
 MigrateLintTable *
 migrate_lint_table(List **tables, Oid relid)
 {
 	ListCell   *lc;
 	MigrateLintTable *t;
+	HeapTuple	tuple;
 
 	foreach(lc, *tables)
 	{
@@ -129,7 +160,19 @@ migrate_lint_table(List **tables, Oid relid)
 	}
 	t = palloc0(sizeof(MigrateLintTable));
 	t->relid = relid;
-	size_table(t);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class classform = (Form_pg_class) GETSTRUCT(tuple);
+
+		t->relkind = classform->relkind;
+		t->name = quote_qualified_identifier(get_namespace_name(classform->relnamespace),
+											 NameStr(classform->relname));
+		ReleaseSysCache(tuple);
+	}
+	t->rows = -1;
+	t->bytes = -1;
+	t->activity = -1;
 	*tables = lappend(*tables, t);
 	return t;
 }
@@ -140,9 +183,12 @@ migrate_lint_table(List **tables, Oid relid)
  * migrate.lint_bytes_* (kB).
  */
 MigrateLintSeverity
-migrate_lint_size_severity(const MigrateLintTable *t)
+migrate_lint_size_severity(MigrateLintTable *t)
 {
-	double		kb = t->bytes < 0 ? 0 : (double) t->bytes / 1024;
+	double		kb;
+
+	migrate_lint_size(t);
+	kb = t->bytes < 0 ? 0 : (double) t->bytes / 1024;
 
 	if (t->rows >= migrate_lint_rows_error || kb >= migrate_lint_bytes_error)
 		return MIGRATE_LINT_ERROR;
@@ -156,10 +202,11 @@ migrate_lint_size_severity(const MigrateLintTable *t)
  * cost of a finding.
  */
 char *
-migrate_lint_size_text(const MigrateLintTable *t)
+migrate_lint_size_text(MigrateLintTable *t)
 {
 	char	   *size;
 
+	migrate_lint_size(t);
 	size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 															  Int64GetDatum(t->bytes < 0 ? 0 : t->bytes))));
 	return psprintf("%s (%.0f rows, %s)", t->name, t->rows < 0 ? 0 : t->rows,

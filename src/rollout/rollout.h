@@ -46,8 +46,10 @@ typedef struct MigrateLintTable
 {
 	Oid			relid;
 	char	   *name;			/* schema-qualified, quoted as needed */
+	char		relkind;
+	bool		sized;			/* rows, bytes and activity are set */
 	double		rows;			/* pg_class.reltuples, or the live tuples */
-	int64		bytes;			/* pg_table_size(), or relpages * BLCKSZ */
+	int64		bytes;			/* main fork and TOAST, or relpages */
 	int64		activity;		/* scans and rows written since the
 								 * statistics were reset */
 } MigrateLintTable;
@@ -119,12 +121,12 @@ extern const char *migrate_lint_lock_name(LOCKMODE mode);
 extern MigrateLintFinding *migrate_lint_add_finding(MigrateLintState *ls,
 													const char *rule,
 													MigrateLintSeverity severity,
-													const MigrateLintTable *t,
+													MigrateLintTable *t,
 													LOCKMODE mode,
 													const char *cost,
 													const char *message,
 													const char *safer);
-extern MigrateLintSeverity migrate_lint_in_use_severity(const MigrateLintTable *t);
+extern MigrateLintSeverity migrate_lint_in_use_severity(MigrateLintTable *t);
 extern MigrateLintTable *migrate_lint_lookup_table(MigrateLintState *ls,
 												   RangeVar *rv);
 extern void migrate_lint_note_created(MigrateLintState *ls, RangeVar *rv);
@@ -159,8 +161,9 @@ extern int	migrate_lint_rows_error;
 extern int	migrate_lint_bytes_warning;
 extern int	migrate_lint_bytes_error;
 extern MigrateLintTable *migrate_lint_table(List **tables, Oid relid);
-extern MigrateLintSeverity migrate_lint_size_severity(const MigrateLintTable *t);
-extern char *migrate_lint_size_text(const MigrateLintTable *t);
+extern void migrate_lint_size(MigrateLintTable *t);
+extern MigrateLintSeverity migrate_lint_size_severity(MigrateLintTable *t);
+extern char *migrate_lint_size_text(MigrateLintTable *t);
 extern bool migrate_lint_sequence_use(Oid relid, char **column,
 									  char **sequence, double *used);
 
