@@ -24,6 +24,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -242,15 +243,54 @@ sequence_last_value(Oid seqid, int64 *value)
  * sequence and the fraction of the column type's range its last value has
  * reached; false if it has none.
  */
+/*
+ * True if table "relid" has an int2 or int4 column with a default or an
+ * identity: only such a table can have a sequence this rule is about.
+ * Its attributes are in the catalog cache, so this is much cheaper than
+ * the scan of pg_depend that finds the sequences.
+ */
+static bool
+has_int_sequence_column(Oid relid)
+{
+	HeapTuple	reltuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	int			natts;
+	int			attnum;
+	bool		found = false;
+
+	if (!HeapTupleIsValid(reltuple))
+		return false;
+	natts = ((Form_pg_class) GETSTRUCT(reltuple))->relnatts;
+	ReleaseSysCache(reltuple);
+
+	for (attnum = 1; attnum <= natts && !found; attnum++)
+	{
+		HeapTuple	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+											Int16GetDatum(attnum));
+		Form_pg_attribute att;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		att = (Form_pg_attribute) GETSTRUCT(tuple);
+		found = !att->attisdropped &&
+			(att->atttypid == INT4OID || att->atttypid == INT2OID) &&
+			(att->atthasdef || att->attidentity != '\0');
+		ReleaseSysCache(tuple);
+	}
+	return found;
+}
+
 bool
 migrate_lint_sequence_use(Oid relid, char **column, char **sequence,
 						  double *used)
 {
-	List	   *seqs = getOwnedSequences(relid);
+	List	   *seqs;
 	ListCell   *lc;
 	bool		found = false;
 
 	*used = 0;
+	if (!has_int_sequence_column(relid))
+		return false;
+	seqs = getOwnedSequences(relid);
 	foreach(lc, seqs)
 	{
 		Oid			seqid = lfirst_oid(lc);
