@@ -525,6 +525,59 @@ REVOKE ALL ON FUNCTION migrate.export_all(pg_catalog.text, pg_catalog.bool) FROM
 REVOKE ALL ON FUNCTION migrate.export_seed(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 
 --
+-- 10. lint() and lint_sql(): findings from PostgreSQL's parse tree, sized by
+--     the live catalog.
+--
+-- One row per finding: the rule, its severity (error, warning, info: from
+-- the size of the table it touches and the migrate.lint_rows_* and
+-- migrate.lint_bytes_* thresholds), the migration, statement and line,
+-- the relation, the lock the statement takes, the table's rows, bytes and
+-- activity, what it costs, a message, the safer way written out as
+-- statements, and the reason of a "-- migrate:lint-ok RULE: reason"
+-- comment that acknowledges it.  Both are read-only and take no lock
+-- that could wait.  They pin search_path; the relations of the script
+-- they lint are named with the caller's search_path, as the migration's
+-- statements will be named when they run.  lint() reads the
+-- registered scripts, which only the extension's owner can read
+-- otherwise: not for PUBLIC, as export() is not.  lint_sql() reads only
+-- the script it is given and the catalog: for everyone, as statements()
+-- is.  migrate.lint_level applies the same rules at add().
+--
+CREATE FUNCTION migrate.lint(version pg_catalog.text DEFAULT NULL,
+    OUT rule pg_catalog.text, OUT severity pg_catalog.text,
+    OUT migration pg_catalog.text, OUT statement pg_catalog.int4,
+    OUT line pg_catalog.int4, OUT relation pg_catalog.text,
+    OUT lock_mode pg_catalog.text, OUT rows pg_catalog.int8,
+    OUT bytes pg_catalog.int8, OUT activity pg_catalog.int8,
+    OUT cost pg_catalog.text, OUT message pg_catalog.text,
+    OUT safer pg_catalog.text, OUT acknowledged pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_lint'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.lint(pg_catalog.text) IS
+'lint findings of a registered migration''s up script, or of every pending one in order: rule, severity, statement, relation, lock mode, rows, bytes, activity, cost, message, the safer way, acknowledgement';
+
+CREATE FUNCTION migrate.lint_sql(script pg_catalog.text,
+    OUT rule pg_catalog.text, OUT severity pg_catalog.text,
+    OUT migration pg_catalog.text, OUT statement pg_catalog.int4,
+    OUT line pg_catalog.int4, OUT relation pg_catalog.text,
+    OUT lock_mode pg_catalog.text, OUT rows pg_catalog.int8,
+    OUT bytes pg_catalog.int8, OUT activity pg_catalog.int8,
+    OUT cost pg_catalog.text, OUT message pg_catalog.text,
+    OUT safer pg_catalog.text, OUT acknowledged pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_lint_sql'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.lint_sql(pg_catalog.text) IS
+'lint findings of a script, sized by the live catalog: rule, severity, statement, relation, lock mode, rows, bytes, activity, cost, message, the safer way, acknowledgement';
+
+REVOKE ALL ON FUNCTION migrate.lint(pg_catalog.text) FROM PUBLIC;
+
+--
 -- 12. load_files(): load() of files a client sends.
 --
 -- A CI job or a laptop keeps the migrations in git and talks to the

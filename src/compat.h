@@ -74,4 +74,27 @@
  */
 #define MIGRATE_ATTRIBUTE_GENERATED_VIRTUAL 'v'
 
+/*
+ * Every setting's struct (utils/guc_tables.h): 16 returns how many, and
+ * a palloc'd array; before 16 the count is GetNumConfigOptions().
+ */
+#if PG_VERSION_NUM >= 160000
+#define migrate_guc_variables(num)	get_guc_variables(num)
+#else
+#define migrate_guc_variables(num) \
+	(*(num) = GetNumConfigOptions(), get_guc_variables())
+#endif
+
+/*
+ * A generated column in a parse tree: 18 added virtual ones (its default
+ * kind, which is not stored and does not rewrite the table); before 18
+ * every generated column is stored.
+ */
+#if PG_VERSION_NUM >= 180000
+#define migrate_constraint_generated_stored(c) \
+	((c)->generated_kind == ATTRIBUTE_GENERATED_STORED)
+#else
+#define migrate_constraint_generated_stored(c)	true
+#endif
+
 #endif							/* MIGRATE_COMPAT_H */

@@ -22,6 +22,8 @@
 
 #include "fmgr.h"
 
+#include "utils/guc.h"
+
 #include "common/common.h"
 #include "ddl/ddl.h"
 #include "rollout/rollout.h"
@@ -39,4 +41,10 @@ _PG_init(void)
 	migrate_define_settings();
 	migrate_ddl_init();
 	migrate_rollout_init();
+
+	/*
+	 * Last, once every subsystem has defined its settings: a typo such as
+	 * migrate.stict is then an error, not a new placeholder.
+	 */
+	MarkGUCPrefixReserved("migrate");
 }

@@ -75,8 +75,11 @@ migrate_parse_strict(const char *value, int *mode)
 }
 
 /*
- * Define the migrate.* settings, then reserve the prefix so that a typo
- * such as migrate.stict is an error, not a new placeholder.
+ * Define the migrate.* settings.  _PG_init() reserves the prefix once
+ * every subsystem has defined its own (rollout's migrate.lint_*): a
+ * placeholder of a setting not defined yet when the prefix is reserved
+ * (ALTER DATABASE ... SET migrate.lint_level, before the library was
+ * loaded) would be removed, and its value lost.
  */
 void
 migrate_define_settings(void)
@@ -151,8 +154,6 @@ migrate_define_settings(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("migrate");
 }
 
 /*

@@ -201,6 +201,21 @@ extern bool migrate_skipped_in_environment(const char *version);
 extern char *migrate_environments_literal(Datum environments);
 
 /* in registry.c */
+
+/*
+ * Called by registration (add(), apply(), load(), load_files()) with a
+ * migration's parsed up script just before its row is written, when the
+ * registry is about to change (not for identical text again).  It may
+ * raise an ERROR to refuse the migration: nothing is registered then.
+ * The rollout subsystem sets it for migrate.lint_level; the engine
+ * cannot call up into it.
+ */
+typedef void (*migrate_register_check_hook_type) (const char *version,
+												  const char *name,
+												  const MigrateScript *up,
+												  bool transactional);
+extern PGDLLIMPORT migrate_register_check_hook_type migrate_register_check_hook;
+
 extern const char *migrate_register(const char *version, const char *up,
 									const char *down, const char *name,
 									bool transactional, const char *sort_as,

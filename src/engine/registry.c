@@ -35,6 +35,9 @@
 PG_FUNCTION_INFO_V1(migrate_add);
 PG_FUNCTION_INFO_V1(migrate_remove);
 
+/* see engine.h; set by the rollout subsystem (lint at add()) */
+migrate_register_check_hook_type migrate_register_check_hook = NULL;
+
 static MigrateQuery registered_query = {
 	.sql =
 		"SELECT m.checksum, m.name, m.transactional, m.sort_as,"
@@ -276,7 +279,18 @@ register_migration(const char *version, const char *up, const char *down,
 		check_transactional(version, downscript, false);
 	}
 	MemoryContextSwitchTo(oldcontext);
-	MemoryContextDelete(parsecxt);
+
+	/*
+	 * With a check hook, the parsed up script (its statements' places: a
+	 * few dozen bytes each) is kept until the hook has seen it, after the
+	 * registry says whether anything changes; the hook must not judge a
+	 * re-registration of identical text.
+	 */
+	if (migrate_register_check_hook == NULL)
+	{
+		MemoryContextDelete(parsecxt);
+		parsecxt = NULL;
+	}
 
 	checksum = migrate_checksum(up, down);
 
@@ -307,7 +321,19 @@ register_migration(const char *version, const char *up, const char *down,
 	if (registered && strcmp(old_checksum, checksum) == 0 &&
 		nullable_streq(old_name, name) && old_transactional == transactional &&
 		nullable_streq(old_sort_as, sort_as))
+	{
+		if (parsecxt)
+			MemoryContextDelete(parsecxt);
 		return modified ? "modified" : "unchanged";
+	}
+
+	/* the check hook (lint at add()) may refuse: nothing is written then */
+	if (parsecxt)
+	{
+		if (!modified)
+			migrate_register_check_hook(version, name, upscript, transactional);
+		MemoryContextDelete(parsecxt);
+	}
 
 	if (!registered && applied_checksum == NULL && sort_as == NULL)
 		refuse_same_natural_key(version);

@@ -21,6 +21,7 @@
 #define MIGRATE_ROLLOUT_H
 
 #include "engine/engine.h"
+#include "storage/lockdefs.h"
 
 /* in init.c */
 extern void migrate_rollout_init(void);
@@ -28,7 +29,143 @@ extern void migrate_rollout_init(void);
 /*
  * lint (lint*.c)
  */
+
+/* How bad a finding is; the order is the order of severity. */
+typedef enum MigrateLintSeverity
+{
+	MIGRATE_LINT_INFO,
+	MIGRATE_LINT_WARNING,
+	MIGRATE_LINT_ERROR
+} MigrateLintSeverity;
+
+/*
+ * A table a script touches, sized from the live catalog (lint_size.c).
+ * rows and bytes are -1 when not known.
+ */
+typedef struct MigrateLintTable
+{
+	Oid			relid;
+	char	   *name;			/* schema-qualified, quoted as needed */
+	char		relkind;
+	bool		sized;			/* rows, bytes and activity are set */
+	double		rows;			/* pg_class.reltuples, or the live tuples */
+	int64		bytes;			/* main fork and TOAST, or relpages */
+	int64		activity;		/* scans and rows written since the
+								 * statistics were reset */
+} MigrateLintTable;
+
+/*
+ * One finding: a row of lint() and lint_sql().
+ */
+typedef struct MigrateLintFinding
+{
+	const char *rule;
+	MigrateLintSeverity severity;
+	int			statement;		/* 1-based */
+	int			line;
+	char	   *relation;		/* or NULL */
+	const char *lockmode;		/* the lock the statement takes, or NULL */
+	double		rows;			/* -1: not known or not applicable */
+	int64		bytes;
+	int64		activity;
+	char	   *cost;			/* or NULL */
+	char	   *message;
+	char	   *safer;			/* the statements to use instead, or NULL */
+	char	   *acknowledged;	/* reason of a migrate:lint-ok comment */
+} MigrateLintFinding;
+
+/* An UPDATE or DELETE of an existing table, judged once the script is read. */
+typedef struct MigrateLintBackfill
+{
+	int			statement;		/* 0-based */
+	MigrateLintTable *table;
+	const char *command;
+} MigrateLintBackfill;
+
+/*
+ * A script being linted.  Everything that outlives one statement lives in
+ * "cxt"; each statement's parse tree and scratch in "stmtcxt", reset after
+ * it.
+ */
+typedef struct MigrateLintState
+{
+	const MigrateScript *script;
+	MemoryContext cxt;
+	MemoryContext stmtcxt;
+	List	   *findings;
+	List	   *tables;			/* MigrateLintTable *, sized once */
+	List	   *created;		/* names of relations the script creates */
+	List	   *validated;		/* tables with a VALIDATE CONSTRAINT */
+	List	   *exclusive;		/* existing tables locked ACCESS EXCLUSIVE */
+	List	   *backfills;		/* MigrateLintBackfill * */
+	bool		transactional;
+	bool		timeout;		/* a lock timeout is in force */
+	bool		timeout_reported;
+	int			ddl_statement;	/* first statement that locks an existing
+								 * table for DDL, or -1 */
+	int			current;		/* statement being linted, 0-based */
+	char	   *sql;			/* its text */
+} MigrateLintState;
+
+/* in lint.c */
+extern int	migrate_lint_level;
 extern void migrate_lint_init(void);
+extern const char *migrate_lint_severity_name(MigrateLintSeverity severity);
+
+/* in lint_rules.c: the driver */
+extern List *migrate_lint_script(const MigrateScript *script,
+								 bool transactional);
+
+/* in lint_finding.c: what the rules share */
+extern const char *migrate_lint_lock_name(LOCKMODE mode);
+extern MigrateLintFinding *migrate_lint_add_finding(MigrateLintState *ls,
+													const char *rule,
+													MigrateLintSeverity severity,
+													MigrateLintTable *t,
+													LOCKMODE mode,
+													const char *cost,
+													const char *message,
+													const char *safer);
+extern MigrateLintSeverity migrate_lint_in_use_severity(MigrateLintTable *t);
+extern MigrateLintTable *migrate_lint_lookup_table(MigrateLintState *ls,
+												   RangeVar *rv);
+extern void migrate_lint_note_created(MigrateLintState *ls, RangeVar *rv);
+extern void migrate_lint_note_lock(MigrateLintState *ls, MigrateLintTable *t,
+								   LOCKMODE mode);
+extern char *migrate_lint_insert_after_word(const char *sql, const char *word,
+											const char *insert);
+extern bool migrate_lint_volatile(Node *node, void *context);
+extern const char *migrate_lint_type_name(const TypeName *tn);
+extern bool migrate_lint_is_serial(const char *name);
+extern void migrate_lint_column_type(MigrateLintState *ls, const char *relname,
+									 const char *colname, const TypeName *tn,
+									 bool key);
+extern bool migrate_lint_has_constraint(List *constraints, ConstrType contype);
+
+/* in lint_alter.c */
+extern void migrate_lint_alter_table(MigrateLintState *ls,
+									 AlterTableStmt *stmt);
+
+/* in lint_commands.c */
+extern void migrate_lint_index(MigrateLintState *ls, IndexStmt *stmt);
+extern void migrate_lint_rename(MigrateLintState *ls, RenameStmt *stmt);
+extern void migrate_lint_drop(MigrateLintState *ls, DropStmt *stmt);
+extern void migrate_lint_maintenance(MigrateLintState *ls, Node *stmt);
+extern void migrate_lint_set(MigrateLintState *ls, VariableSetStmt *stmt);
+extern void migrate_lint_backfill(MigrateLintState *ls, RangeVar *rv,
+								  const char *command);
+
+/* in lint_size.c */
+extern int	migrate_lint_rows_warning;
+extern int	migrate_lint_rows_error;
+extern int	migrate_lint_bytes_warning;
+extern int	migrate_lint_bytes_error;
+extern MigrateLintTable *migrate_lint_table(List **tables, Oid relid);
+extern void migrate_lint_size(MigrateLintTable *t);
+extern MigrateLintSeverity migrate_lint_size_severity(MigrateLintTable *t);
+extern char *migrate_lint_size_text(MigrateLintTable *t);
+extern bool migrate_lint_sequence_use(Oid relid, char **column,
+									  char **sequence, double *used);
 
 /*
  * plan (measure*.c)
