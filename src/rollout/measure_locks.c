@@ -6,8 +6,8 @@
  *	  them, what a statement that timed out waited for and who held it,
  *	  and which relations a statement rewrote.
  *
- * Locks come from the lock manager itself (GetLockStatusData(), what
- * pg_locks shows, fast-path locks included), never from a guess from the
+ * Locks come from the lock manager itself (this backend's fast-path slots
+ * and PROCLOCKs: what pg_locks shows of it), never from a guess from the
  * statement's text.  Within one transaction a lock is only ever added
  * until the end, so plan() keeps the set of relation locks it has seen
  * and a statement's locks are those the lock table shows after it and
@@ -44,6 +44,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -77,26 +78,6 @@ migrate_held_locks_create(void)
 }
 
 /*
- * A relation lock of this database that says something about the
- * application: not on a system catalog, not on migrate's own tables.
- */
-static bool
-interesting_relation(const LOCKTAG *tag, Oid migrate_nsp)
-{
-	Oid			relid;
-	Oid			nsp;
-
-	if (tag->locktag_type != LOCKTAG_RELATION ||
-		tag->locktag_field1 != MyDatabaseId)
-		return false;
-	relid = tag->locktag_field2;
-	if (relid < FirstNormalObjectId)
-		return false;
-	nsp = get_rel_namespace(relid);
-	return !OidIsValid(migrate_nsp) || nsp != migrate_nsp;
-}
-
-/*
  * "schema.name" of a relation, quoted as identifiers, or "relation OID"
  * when the catalog no longer has it (a table the statement dropped).
  */
@@ -112,52 +93,55 @@ migrate_lock_relation_name(Oid relid)
 }
 
 /*
- * The locks this backend took since the last call: a list of
- * MigrateHeldLock with the modes newly held, "held" updated.  *waiters
- * receives, as text, the other sessions now queued for a lock that
- * conflicts with one this backend holds ("pid 42 waits for
- * RowExclusiveLock on public.t").  Allocated in the current memory
- * context.
+ * Note that this backend holds the modes "mask" on relation "relid";
+ * append what is new to *taken.
  */
-List *
-migrate_locks_taken(HTAB *held, List **waiters)
+static void
+note_held(HTAB *held, Oid relid, LOCKMASK mask, Oid *migrate_nsp,
+		  List **taken)
 {
-	LockData   *data = GetLockStatusData();
-	Oid			migrate_nsp = get_namespace_oid(MIGRATE_SCHEMA, true);
-	List	   *taken = NIL;
-	int			i;
+	MigrateHeldLock *h;
+	bool		found;
+	LOCKMASK	added;
 
-	*waiters = NIL;
-
-	/* first this backend's locks, fast-path and main table alike */
-	for (i = 0; i < data->nelements; i++)
+	h = (MigrateHeldLock *) hash_search(held, &relid, HASH_ENTER, &found);
+	if (!found)
 	{
-		LockInstanceData *inst = &data->locks[i];
-		MigrateHeldLock *h;
-		Oid			relid;
-		bool		found;
-		LOCKMASK	added;
-
-		if (inst->pid != MyProcPid || inst->holdMask == 0 ||
-			!interesting_relation(&inst->locktag, migrate_nsp))
-			continue;
-		relid = inst->locktag.locktag_field2;
-		h = (MigrateHeldLock *) hash_search(held, &relid, HASH_ENTER, &found);
-		if (!found)
-			h->held = 0;
-		added = inst->holdMask & ~h->held;
-		if (added)
+		h->held = 0;
+		h->ignored = relid < FirstNormalObjectId;
+		if (!h->ignored)
 		{
-			MigrateHeldLock *t = palloc(sizeof(MigrateHeldLock));
-
-			t->relid = relid;
-			t->held = added;
-			taken = lappend(taken, t);
-			h->held |= added;
+			if (!OidIsValid(*migrate_nsp))
+				*migrate_nsp = get_namespace_oid(MIGRATE_SCHEMA, true);
+			h->ignored = get_rel_namespace(relid) == *migrate_nsp;
 		}
 	}
+	added = mask & ~h->held;
+	h->held |= mask;
+	if (added && !h->ignored)
+	{
+		MigrateHeldLock *t = palloc(sizeof(MigrateHeldLock));
 
-	/* then the others queued behind one of them */
+		t->relid = relid;
+		t->held = added;
+		t->ignored = false;
+		*taken = lappend(*taken, t);
+	}
+}
+
+/*
+ * The other sessions queued for a lock that conflicts with one this
+ * backend holds on a relation of "held", as text ("pid 42 waits for
+ * RowExclusiveLock on public.t").  Read from the whole lock table, which
+ * is only done when one of this backend's locks has waiters.
+ */
+static List *
+waiters_behind(HTAB *held)
+{
+	LockData   *data = GetLockStatusData();
+	List	   *result = NIL;
+	int			i;
+
 	for (i = 0; i < data->nelements; i++)
 	{
 		LockInstanceData *inst = &data->locks[i];
@@ -172,23 +156,103 @@ migrate_locks_taken(HTAB *held, List **waiters)
 			continue;
 		relid = inst->locktag.locktag_field2;
 		h = (MigrateHeldLock *) hash_search(held, &relid, HASH_FIND, NULL);
-		if (h == NULL)
+		if (h == NULL || h->ignored)
 			continue;
 		for (m = 1; m <= MaxLockMode; m++)
 		{
 			if ((h->held & LOCKBIT_ON(m)) &&
 				DoLockModesConflict(inst->waitLockMode, m))
 			{
-				*waiters = lappend(*waiters,
-								   psprintf("pid %d waits for %s on %s",
-											inst->pid,
-											GetLockmodeName(DEFAULT_LOCKMETHOD,
-															inst->waitLockMode),
-											migrate_lock_relation_name(relid)));
+				result = lappend(result,
+								 psprintf("pid %d waits for %s on %s",
+										  inst->pid,
+										  GetLockmodeName(DEFAULT_LOCKMETHOD,
+														  inst->waitLockMode),
+										  migrate_lock_relation_name(relid)));
 				break;
 			}
 		}
 	}
+	return result;
+}
+
+/*
+ * The locks this backend took since the last call: a list of
+ * MigrateHeldLock with the modes newly held, "held" updated.  *waiters
+ * receives, as text, the other sessions now queued for a lock that
+ * conflicts with one this backend holds.  Allocated in the current memory
+ * context.
+ *
+ * Only this backend's own locks are read: its fast-path slots and its
+ * PROCLOCKs in the main lock table (what pg_locks shows of it), each
+ * under the LWLock that protects it, shared.  Reading the whole lock
+ * table, as pg_locks does, after each statement of a long rollout that
+ * holds thousands of locks would make plan() quadratic in them.
+ */
+List *
+migrate_locks_taken(HTAB *held, List **waiters)
+{
+	Oid			migrate_nsp = InvalidOid;
+	List	   *taken = NIL;
+	bool		queued = false;
+	int			partition;
+	int			i;
+
+	*waiters = NIL;
+
+	LWLockAcquire(&MyProc->fpInfoLock, LW_SHARED);
+	for (i = 0; i < migrate_fp_slots(); i++)
+	{
+		uint32		modes = migrate_fp_modes(i);
+
+		/* bit 0 is AccessShareLock, mode 1 */
+		if (modes != 0)
+			note_held(held, MyProc->fpRelId[i], (LOCKMASK) modes << 1,
+					  &migrate_nsp, &taken);
+	}
+	LWLockRelease(&MyProc->fpInfoLock);
+
+	for (partition = 0; partition < NUM_LOCK_PARTITIONS; partition++)
+	{
+		PROCLOCK   *proclock;
+		MigrateProcLockIter iter;
+		List	   *found = NIL;
+		ListCell   *lc;
+
+		/*
+		 * Copy under the LWLock, look up names after it: note_held() may
+		 * read the catalog.
+		 */
+		LWLockAcquire(LockHashPartitionLockByIndex(partition), LW_SHARED);
+		migrate_foreach_my_proclock(proclock, partition, iter)
+		{
+			LOCK	   *lock = proclock->tag.myLock;
+			MigrateHeldLock *h;
+
+			if (lock->tag.locktag_type != LOCKTAG_RELATION ||
+				lock->tag.locktag_field1 != MyDatabaseId ||
+				proclock->holdMask == 0)
+				continue;
+			if (lock->nRequested > lock->nGranted)
+				queued = true;
+			h = palloc(sizeof(MigrateHeldLock));
+			h->relid = lock->tag.locktag_field2;
+			h->held = proclock->holdMask;
+			found = lappend(found, h);
+		}
+		LWLockRelease(LockHashPartitionLockByIndex(partition));
+
+		foreach(lc, found)
+		{
+			MigrateHeldLock *h = (MigrateHeldLock *) lfirst(lc);
+
+			note_held(held, h->relid, h->held, &migrate_nsp, &taken);
+		}
+		list_free_deep(found);
+	}
+
+	if (queued)
+		*waiters = waiters_behind(held);
 	return taken;
 }
 

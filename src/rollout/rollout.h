@@ -48,6 +48,7 @@ typedef struct MigrateHeldLock
 {
 	Oid			relid;			/* hash key */
 	LOCKMASK	held;
+	bool		ignored;		/* a catalog's or migrate's: not reported */
 } MigrateHeldLock;
 
 /* in measure.c */
