@@ -220,13 +220,15 @@ migrate_locks_taken(HTAB *held, List **waiters)
 		ListCell   *lc;
 
 		/*
-		 * Copy under the LWLock, look up names after it: note_held() may
-		 * read the catalog.
+		 * Under the LWLock, only what is new is copied (a local hash
+		 * lookup each); it is noted after, since note_held() may read the
+		 * catalog.
 		 */
 		LWLockAcquire(LockHashPartitionLockByIndex(partition), LW_SHARED);
 		migrate_foreach_my_proclock(proclock, partition, iter)
 		{
 			LOCK	   *lock = proclock->tag.myLock;
+			Oid			relid = lock->tag.locktag_field2;
 			MigrateHeldLock *h;
 
 			if (lock->tag.locktag_type != LOCKTAG_RELATION ||
@@ -235,8 +237,11 @@ migrate_locks_taken(HTAB *held, List **waiters)
 				continue;
 			if (lock->nRequested > lock->nGranted)
 				queued = true;
+			h = (MigrateHeldLock *) hash_search(held, &relid, HASH_FIND, NULL);
+			if (h != NULL && (proclock->holdMask & ~h->held) == 0)
+				continue;
 			h = palloc(sizeof(MigrateHeldLock));
-			h->relid = lock->tag.locktag_field2;
+			h->relid = relid;
 			h->held = proclock->holdMask;
 			found = lappend(found, h);
 		}
