@@ -89,7 +89,6 @@ typedef struct PlanRow
 typedef struct OwnSequence
 {
 	const char *seqname;		/* "migrate.history_id_seq" */
-	const char *table;			/* the table it numbers */
 	int64		last_value;
 	bool		is_called;
 	bool		lock_protected; /* written only under the migrate lock */
@@ -174,7 +173,7 @@ migrate_measure_init(void)
 							"plan() runs the pending migrations to measure them; a lock it "
 							"cannot get within this time ends the plan with a row naming "
 							"the sessions that hold it, instead of queueing behind them. "
-							"0 waits without a timeout.",
+							"0 sets no timeout of its own: the session's lock_timeout applies.",
 							&migrate_plan_lock_timeout,
 							100, 0, INT_MAX,
 							PGC_USERSET,
@@ -725,7 +724,7 @@ migrate_plan(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("plan() waits at most %d ms for each lock", migrate_plan_lock_timeout),
 				 errdetail("A statement that cannot get its lock in time ends the plan with a row naming the sessions that hold it."),
-				 errhint("migrate.plan_lock_timeout sets the time; 0 waits without a timeout.")));
+				 errhint("migrate.plan_lock_timeout sets the time; at 0, the session's lock_timeout applies.")));
 	else
 		ereport(NOTICE,
 				(errmsg("plan() waits for locks without a timeout"),
