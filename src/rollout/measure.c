@@ -629,8 +629,32 @@ plan_work(void *arg)
 	}
 }
 
+/* a text[] of a list of C strings */
+static Datum
+strings_array(List *strings)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(strings), 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/* a text datum, or a NULL */
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
 /*
- * Return the rows.
+ * Return the rows.  The lists of a measured statement are arrays, empty
+ * when it took no lock, rewrote nothing or had nobody queued; they are
+ * NULL in the rows that measured nothing.
  */
 static void
 return_rows(FunctionCallInfo fcinfo, List *rows)
@@ -644,57 +668,44 @@ return_rows(FunctionCallInfo fcinfo, List *rows)
 		PlanRow    *r = (PlanRow *) lfirst(lc);
 		Datum		values[Natts_migrate_plan];
 		bool		nulls[Natts_migrate_plan];
+		bool		measured = r->duration_us >= 0;
 		int			i = 0;
 
 		memset(nulls, false, sizeof(nulls));
-#define TEXT_OR_NULL(s) \
-		do { if (s) values[i] = CStringGetTextDatum(s); else nulls[i] = true; i++; } while (0)
-#define ARRAY_OR_NULL(l, measured) \
-		do { \
-			if (!(measured)) nulls[i] = true; \
-			else { \
-				Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(l), 1)); \
-				int			n = 0; \
-				ListCell   *lc2; \
-				foreach(lc2, (l)) elems[n++] = CStringGetTextDatum((char *) lfirst(lc2)); \
-				values[i] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT)); \
-			} \
-			i++; \
-		} while (0)
+		values[i] = text_or_null(r->version, &nulls[i]);
+		i++;
+		values[i] = Int32GetDatum(r->statement);
+		nulls[i++] = r->statement <= 0;
+		values[i] = text_or_null(r->sql, &nulls[i]);
+		i++;
+		values[i] = measured ? migrate_interval_datum(r->duration_us) : (Datum) 0;
+		nulls[i++] = !measured;
+		values[i] = measured ? strings_array(r->locks) : (Datum) 0;
+		nulls[i++] = !measured;
+		values[i] = measured ? strings_array(r->rewritten) : (Datum) 0;
+		nulls[i++] = !measured;
+		values[i] = Int64GetDatum(r->rows);
+		nulls[i++] = r->rows < 0;
+		values[i] = Int64GetDatum(r->wal_bytes);
+		nulls[i++] = r->wal_bytes < 0;
+		/* a blocked row lists who blocked it */
+		values[i] = (measured || r->conflicts != NIL) ?
+			strings_array(r->conflicts) : (Datum) 0;
+		nulls[i++] = !(measured || r->conflicts != NIL);
+		values[i] = text_or_null(r->outcome, &nulls[i]);
+		i++;
+		values[i] = text_or_null(r->sqlstate, &nulls[i]);
+		i++;
+		values[i] = text_or_null(r->note, &nulls[i]);
+		i++;
 
-		TEXT_OR_NULL(r->version);
-		if (r->statement > 0)
-			values[i] = Int32GetDatum(r->statement);
-		else
-			nulls[i] = true;
-		i++;
-		TEXT_OR_NULL(r->sql);
-		if (r->duration_us >= 0)
-			values[i] = migrate_interval_datum(r->duration_us);
-		else
-			nulls[i] = true;
-		i++;
-		ARRAY_OR_NULL(r->locks, r->duration_us >= 0);
-		ARRAY_OR_NULL(r->rewritten, r->duration_us >= 0);
-		if (r->rows >= 0)
-			values[i] = Int64GetDatum(r->rows);
-		else
-			nulls[i] = true;
-		i++;
-		if (r->wal_bytes >= 0)
-			values[i] = Int64GetDatum(r->wal_bytes);
-		else
-			nulls[i] = true;
-		i++;
-		ARRAY_OR_NULL(r->conflicts, r->duration_us >= 0 || r->conflicts != NIL);
-		TEXT_OR_NULL(r->outcome);
-		TEXT_OR_NULL(r->sqlstate);
-		TEXT_OR_NULL(r->note);
-		/* lint: the findings of lint() for the statement, once it exists */
+		/*
+		 * lint: the findings of lint() for the statement, next to its
+		 * measurements, once lint (rollout/lint.c) exists; NULL until then.
+		 */
+		values[i] = (Datum) 0;
 		nulls[i++] = true;
 		Assert(i == Natts_migrate_plan);
-#undef TEXT_OR_NULL
-#undef ARRAY_OR_NULL
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
 }
