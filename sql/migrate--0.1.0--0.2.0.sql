@@ -578,6 +578,30 @@ COMMENT ON FUNCTION migrate.lint_sql(pg_catalog.text) IS
 REVOKE ALL ON FUNCTION migrate.lint(pg_catalog.text) FROM PUBLIC;
 
 --
+-- 11. plan(): what a rollout locks, rewrites and writes, measured by
+-- running the pending migrations as latest() would and rolling everything
+-- back.  It runs migrations, so like latest() it uses the caller's
+-- search_path and privileges, and like latest() it is not for PUBLIC: it
+-- takes the migrate lock and holds the application's locks while it runs.
+
+CREATE FUNCTION migrate.plan(target pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT statement pg_catalog.int4,
+    OUT sql pg_catalog.text, OUT duration pg_catalog.interval,
+    OUT locks pg_catalog.text[], OUT rewritten pg_catalog.text[],
+    OUT rows pg_catalog.int8, OUT wal_bytes pg_catalog.int8,
+    OUT conflicts pg_catalog.text[], OUT outcome pg_catalog.text,
+    OUT sqlstate pg_catalog.text, OUT note pg_catalog.text,
+    OUT lint pg_catalog.text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_plan'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.plan(pg_catalog.text) IS
+'run the pending migrations (or those up to and including target) as latest() would, in a subtransaction that is rolled back, and report per statement its duration, the locks it took, the relations it rewrote, rows, WAL bytes and the sessions queued behind its locks; a lock is waited for at most migrate.plan_lock_timeout, and a statement that fails or cannot get its lock ends the plan with a row saying why (and who holds the lock)';
+
+REVOKE ALL ON FUNCTION migrate.plan(pg_catalog.text) FROM PUBLIC;
+
+--
 -- 12. load_files(): load() of files a client sends.
 --
 -- A CI job or a laptop keeps the migrations in git and talks to the

@@ -97,4 +97,38 @@
 #define migrate_constraint_generated_stored(c)	true
 #endif
 
+/*
+ * This backend's own locks, as plan() reads them (rollout/measure_locks.c):
+ * its PROCLOCKs of each lock partition (a dlist from 16 on, a SHM_QUEUE
+ * before), and its fast-path slots (groups of 16 slots from 18 on, each
+ * slot's modes in 3 bits, AccessShareLock first).  The caller holds the
+ * partition's LWLock, or fpInfoLock, in shared mode.
+ */
+#if PG_VERSION_NUM >= 160000
+#define migrate_foreach_my_proclock(proclock, partition, iter) \
+	dlist_foreach((iter), &MyProc->myProcLocks[(partition)]) \
+		if (((proclock) = dlist_container(PROCLOCK, procLink, (iter).cur)) != NULL)
+typedef dlist_iter MigrateProcLockIter;
+#else
+#define migrate_foreach_my_proclock(proclock, partition, iter) \
+	for ((void) (iter), \
+		 (proclock) = (PROCLOCK *) SHMQueueNext(&MyProc->myProcLocks[(partition)], \
+												&MyProc->myProcLocks[(partition)], \
+												offsetof(PROCLOCK, procLink)); \
+		 (proclock) != NULL; \
+		 (proclock) = (PROCLOCK *) SHMQueueNext(&MyProc->myProcLocks[(partition)], \
+												&(proclock)->procLink, \
+												offsetof(PROCLOCK, procLink)))
+typedef int MigrateProcLockIter;
+#endif
+#if PG_VERSION_NUM >= 180000
+#define migrate_fp_slots()	FastPathLockSlotsPerBackend()
+#define migrate_fp_modes(i) \
+	((MyProc->fpLockBits[(i) / FP_LOCK_SLOTS_PER_GROUP] >> \
+	  (((i) % FP_LOCK_SLOTS_PER_GROUP) * 3)) & 7)
+#else
+#define migrate_fp_slots()	FP_LOCK_SLOTS_PER_BACKEND
+#define migrate_fp_modes(i)	((MyProc->fpLockBits >> ((i) * 3)) & 7)
+#endif
+
 #endif							/* MIGRATE_COMPAT_H */

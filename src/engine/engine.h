@@ -145,6 +145,16 @@ typedef struct MigratePlanEntry
 	bool		irreversible;
 } MigratePlanEntry;
 
+/*
+ * Called before (after = false) and after (after = true, with the rows it
+ * processed) each statement a migration script runs through SPI in the
+ * caller's backend (exec.c).  plan() (rollout/measure.c) sets it for the
+ * duration of its call, to measure each statement: the engine knows
+ * nothing of what is measured.  Not called when a statement fails.
+ */
+typedef void (*MigrateStatementHook) (const MigrateExec *run, int i,
+									  bool after, uint64 processed);
+
 /* Called between two attempts of a step (CALL migrate.run() commits). */
 typedef void (*MigrateBetweenAttempts) (void);
 
@@ -174,6 +184,7 @@ extern const char *migrate_statement_top_level_only(Node *stmt);
 extern RangeVar *migrate_statement_relation(Node *stmt);
 
 /* in exec.c */
+extern PGDLLIMPORT MigrateStatementHook migrate_statement_hook;
 extern bool migrate_in_migration(void);
 extern const char *migrate_current_migration(void);
 extern void migrate_exec_begin(MigrateExec *run, const char *version,

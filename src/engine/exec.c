@@ -39,6 +39,12 @@
 
 #include "engine/engine.h"
 
+/*
+ * Set by plan() while it runs (rollout/measure.c), NULL otherwise: called
+ * around each statement of migrate_exec_script().
+ */
+MigrateStatementHook migrate_statement_hook = NULL;
+
 /* Nesting depth of running migration scripts in this backend. */
 static int	running_depth = 0;
 
@@ -231,12 +237,16 @@ migrate_exec_script(const char *version, const char *name,
 			char	   *sql = migrate_exec_statement(&run, i);
 			int			ret;
 
+			if (migrate_statement_hook)
+				migrate_statement_hook(&run, i, false, 0);
 			ret = SPI_execute(sql, false, 0);
 			if (ret < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("statement cannot run inside a migration: %s",
 								SPI_result_code_string(ret))));
+			if (migrate_statement_hook)
+				migrate_statement_hook(&run, i, true, SPI_processed);
 			if (SPI_tuptable)
 				SPI_freetuptable(SPI_tuptable);
 			/* SPI leaves its procedure context current */
