@@ -175,7 +175,8 @@ lint_backfills(MigrateLintState *ls)
 					b->table, RowExclusiveLock,
 					psprintf("%s of up to %s in the transaction of the DDL of statement %d: the DDL's locks are held until it commits",
 							 b->command, migrate_lint_size_text(b->table), ls->ddl_statement + 1),
-					psprintf("the migration changes the schema and runs a %s of an existing table in the same transaction",
+					psprintf("the migration changes the schema and runs %s %s of an existing table in the same transaction",
+							 b->command[0] == 'U' ? "an" : "a",
 							 b->command),
 					psprintf("-- move the %s to a migration of its own and run it in batches, committing between them (CALL migrate.run() commits per migration):\n"
 							 "%s ... WHERE ctid IN (SELECT ctid FROM %s WHERE ... LIMIT 10000);",

@@ -83,6 +83,7 @@ typedef struct PlanRow
 	const char *outcome;
 	char	   *sqlstate;
 	char	   *note;
+	List	   *lint;			/* text: "severity rule: message" */
 } PlanRow;
 
 /* one of migrate's own sequences, as it was before the plan */
@@ -121,6 +122,9 @@ typedef struct PlanRun
 	Oid			stmt_relid;		/* the relation its parse tree names */
 	OwnSequence own[2];
 	List	   *sequences;		/* the caller's, before: "name=value" */
+	/* lint of the migration running, as the catalog was before it ran */
+	MemoryContext lintcxt;
+	List	   *lint_findings;	/* MigrateLintFinding */
 } PlanRun;
 
 static PlanRun *current_plan = NULL;
@@ -241,6 +245,55 @@ statement_head(const MigrateScript *script, int i)
  * The engine's statement hook: before a statement, note where things
  * stand; after it, a row of what it did.
  */
+/*
+ * Lint the migration about to run, its tables sized as they are before
+ * it: plan() shows each statement's findings next to its measurements.
+ * A lint that fails (it should not: the script is registered) leaves
+ * the migration without findings rather than ending the plan.
+ */
+typedef struct LintRun
+{
+	const MigrateScript *script;
+	MemoryContext cxt;
+	List	   *findings;
+} LintRun;
+
+static void
+lint_work(void *arg)
+{
+	LintRun    *lr = (LintRun *) arg;
+	List	   *findings = migrate_lint_script(lr->script, true);
+	MemoryContext old = MemoryContextSwitchTo(lr->cxt);
+	ListCell   *lc;
+
+	/* the findings' texts, out of the subtransaction's memory */
+	foreach(lc, findings)
+	{
+		MigrateLintFinding *f = (MigrateLintFinding *) lfirst(lc);
+		MigrateLintFinding *copy = palloc(sizeof(MigrateLintFinding));
+
+		*copy = *f;
+		copy->message = pstrdup(f->message);
+		lr->findings = lappend(lr->findings, copy);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+lint_migration(PlanRun *pr, const MigrateExec *run)
+{
+	LintRun		lr = {.script = run->script};
+
+	if (pr->lintcxt == NULL)
+		pr->lintcxt = AllocSetContextCreate(pr->resultcxt, "migrate plan lint",
+											ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(pr->lintcxt);
+	lr.cxt = pr->lintcxt;
+	pr->lint_findings = NIL;
+	if (migrate_try_in_subtransaction(lint_work, &lr))
+		pr->lint_findings = lr.findings;
+}
+
 static void
 measure_statement(const MigrateExec *run, int i, bool after, uint64 processed)
 {
@@ -261,6 +314,8 @@ measure_statement(const MigrateExec *run, int i, bool after, uint64 processed)
 	{
 		RangeVar   *rv;
 
+		if (i == 0)
+			lint_migration(pr, run);
 		MemoryContextReset(pr->stmtcxt);
 		old = MemoryContextSwitchTo(pr->stmtcxt);
 		pr->step_started = true;
@@ -320,6 +375,15 @@ measure_statement(const MigrateExec *run, int i, bool after, uint64 processed)
 	row->rows = (int64) processed;
 	row->wal_bytes = (int64) pgWalUsage.wal_bytes - pr->wal_before;
 	row->conflicts = copy_strings(waiters, pr->resultcxt);
+	foreach(lc, pr->lint_findings)
+	{
+		MigrateLintFinding *f = (MigrateLintFinding *) lfirst(lc);
+
+		if (f->statement == i + 1)
+			row->lint = lappend(row->lint,
+								psprintf("%s %s: %s", migrate_lint_severity_name(f->severity),
+										 f->rule, f->message));
+	}
 	MemoryContextSwitchTo(old);
 	pr->statement = 0;
 }
@@ -699,12 +763,9 @@ return_rows(FunctionCallInfo fcinfo, List *rows)
 		values[i] = text_or_null(r->note, &nulls[i]);
 		i++;
 
-		/*
-		 * lint: the findings of lint() for the statement, next to its
-		 * measurements, once lint (rollout/lint.c) exists; NULL until then.
-		 */
-		values[i] = (Datum) 0;
-		nulls[i++] = true;
+		/* lint: the findings of lint() for the statement, if it ran */
+		values[i] = measured ? strings_array(r->lint) : (Datum) 0;
+		nulls[i++] = !measured;
 		Assert(i == Natts_migrate_plan);
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
