@@ -226,8 +226,14 @@ extern LogObject *migrate_ddl_log_object(bool dropped, char *command_tag,
 										 char *identity, bool cascaded,
 										 char *definition);
 extern Datum migrate_ddl_objects_jsonb(List *objects);
+/* in jsonfield.c */
 extern void migrate_ddl_push_field(JsonbParseState **state, const char *key,
 								   const char *value);
+extern void migrate_ddl_push_bool(JsonbParseState **state, const char *key,
+								  bool value);
+extern void migrate_ddl_push_key(JsonbParseState **state, const char *key);
+extern bool migrate_ddl_json_bool(JsonbContainer *container, const char *key);
+extern List *migrate_ddl_json_objects(Jsonb *array);
 extern LogObject *migrate_ddl_main_object(List *objects, const char *command_tag);
 extern Datum migrate_ddl_text_datum(const char *s, bool *null);
 extern Datum migrate_ddl_client_addr(bool *isnull);

@@ -394,15 +394,11 @@ migrate_ddl_grant_inverse(List *acls)
 void
 migrate_ddl_push_grant_acls(JsonbParseState **state, LogObject *object)
 {
-	JsonbValue	v;
 	ListCell   *lc;
 
 	if (object->acls == NIL)
 		return;
-	v.type = jbvString;
-	v.val.string.val = "acls";
-	v.val.string.len = strlen("acls");
-	(void) pushJsonbValue(state, WJB_KEY, &v);
+	migrate_ddl_push_key(state, "acls");
 	(void) pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 	foreach(lc, object->acls)
 	{
@@ -425,22 +421,17 @@ List *
 migrate_ddl_grant_acls_from_jsonb(Jsonb *array)
 {
 	List	   *result = NIL;
-	uint32		i;
+	ListCell   *lc;
 
-	if (array == NULL || !JB_ROOT_IS_ARRAY(array))
-		return NIL;
-	for (i = 0; i < JB_ROOT_COUNT(array); i++)
+	foreach(lc, migrate_ddl_json_objects(array))
 	{
-		JsonbValue *elem = getIthJsonbValueFromContainer(&array->root, i);
-		GrantAcl   *acl;
+		JsonbContainer *o = (JsonbContainer *) lfirst(lc);
+		GrantAcl   *acl = palloc0(sizeof(GrantAcl));
 
-		if (elem == NULL || elem->type != jbvBinary)
-			continue;
-		acl = palloc0(sizeof(GrantAcl));
-		acl->kind = migrate_ddl_json_string(elem->val.binary.data, "kind");
-		acl->identity = migrate_ddl_json_string(elem->val.binary.data, "identity");
-		acl->before = migrate_ddl_json_string(elem->val.binary.data, "before");
-		acl->after = migrate_ddl_json_string(elem->val.binary.data, "after");
+		acl->kind = migrate_ddl_json_string(o, "kind");
+		acl->identity = migrate_ddl_json_string(o, "identity");
+		acl->before = migrate_ddl_json_string(o, "before");
+		acl->after = migrate_ddl_json_string(o, "after");
 		if (acl->kind == NULL || acl->identity == NULL)
 			return NIL;		/* not as grants.c writes it: no inverse */
 		result = lappend(result, acl);

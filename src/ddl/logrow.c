@@ -40,23 +40,6 @@ migrate_ddl_log_object(bool dropped, char *command_tag, char *object_type,
 }
 
 /*
- * Push "key": value, a boolean, into a jsonb object being built.
- */
-static void
-push_bool_field(JsonbParseState **state, const char *key, bool value)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	v.type = jbvBool;
-	v.val.boolean = value;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/*
  * The objects column: a jsonb array of the objects, in order, built
  * directly rather than parsed from text.  cascaded and definition are
  * there only when they say something.
@@ -74,13 +57,13 @@ migrate_ddl_objects_jsonb(List *objects)
 		LogObject  *object = (LogObject *) lfirst(lc);
 
 		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		push_bool_field(&state, "dropped", object->dropped);
+		migrate_ddl_push_bool(&state, "dropped", object->dropped);
 		migrate_ddl_push_field(&state, "command_tag", object->command_tag);
 		migrate_ddl_push_field(&state, "object_type", object->object_type);
 		migrate_ddl_push_field(&state, "schema_name", object->schema_name);
 		migrate_ddl_push_field(&state, "object_identity", object->identity);
 		if (object->cascaded)
-			push_bool_field(&state, "cascaded", true);
+			migrate_ddl_push_bool(&state, "cascaded", true);
 		if (object->definition)
 			migrate_ddl_push_field(&state, "definition", object->definition);
 		migrate_ddl_push_table_change(&state, object);

@@ -426,34 +426,18 @@ migrate_ddl_table_change(TableState *before, Node *parsetree, LogObject *object)
 void
 migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 {
-	JsonbValue	v;
 	ListCell   *lc;
 	int			i;
 
 	if (!object->tracked)
 		return;
 
-	v.type = jbvString;
-	v.val.string.val = "unchanged";
-	v.val.string.len = strlen("unchanged");
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	v.type = jbvBool;
-	v.val.boolean = object->unchanged;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-	v.type = jbvString;
-	v.val.string.val = "columns_changed";
-	v.val.string.len = strlen("columns_changed");
-	(void) pushJsonbValue(state, WJB_KEY, &v);
-	v.type = jbvBool;
-	v.val.boolean = object->columns_changed;
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
+	migrate_ddl_push_bool(state, "unchanged", object->unchanged);
+	migrate_ddl_push_bool(state, "columns_changed", object->columns_changed);
 
 	if (object->columns_before)
 	{
-		v.type = jbvString;
-		v.val.string.val = "columns_before";
-		v.val.string.len = strlen("columns_before");
-		(void) pushJsonbValue(state, WJB_KEY, &v);
+		migrate_ddl_push_key(state, "columns_before");
 		(void) pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 		foreach(lc, object->columns_before)
 		{
@@ -463,13 +447,7 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 			migrate_ddl_push_field(state, "name", col->name);
 			migrate_ddl_push_field(state, "type", col->type);
 			migrate_ddl_push_field(state, "collation", col->collation);
-			v.type = jbvString;
-			v.val.string.val = "not_null";
-			v.val.string.len = strlen("not_null");
-			(void) pushJsonbValue(state, WJB_KEY, &v);
-			v.type = jbvBool;
-			v.val.boolean = col->not_null;
-			(void) pushJsonbValue(state, WJB_VALUE, &v);
+			migrate_ddl_push_bool(state, "not_null", col->not_null);
 			migrate_ddl_push_field(state, "default", col->default_sql);
 			(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
 		}
@@ -479,14 +457,10 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 	for (i = 0; i < 2; i++)
 	{
 		List	   *list = i == 0 ? object->constraints_added : object->constraints_dropped;
-		const char *key = i == 0 ? "constraints_added" : "constraints_dropped";
 
 		if (list == NIL)
 			continue;
-		v.type = jbvString;
-		v.val.string.val = (char *) key;
-		v.val.string.len = strlen(key);
-		(void) pushJsonbValue(state, WJB_KEY, &v);
+		migrate_ddl_push_key(state, i == 0 ? "constraints_added" : "constraints_dropped");
 		(void) pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 		foreach(lc, list)
 		{
@@ -502,41 +476,24 @@ migrate_ddl_push_table_change(JsonbParseState **state, LogObject *object)
 }
 
 /*
- * The boolean at "key" of jsonb object "container" (false if none).
- */
-static bool
-json_bool(JsonbContainer *container, const char *key)
-{
-	JsonbValue	v;
-
-	return getKeyJsonValueFromContainer(container, key, strlen(key), &v) != NULL &&
-		v.type == jbvBool && v.val.boolean;
-}
-
-/*
  * The columns of a "columns_before" array (capture(), from the log).
  */
 List *
 migrate_ddl_columns_from_jsonb(Jsonb *array)
 {
 	List	   *result = NIL;
-	uint32		i;
+	ListCell   *lc;
 
-	if (array == NULL || !JB_ROOT_IS_ARRAY(array))
-		return NIL;
-	for (i = 0; i < JB_ROOT_COUNT(array); i++)
+	foreach(lc, migrate_ddl_json_objects(array))
 	{
-		JsonbValue *elem = getIthJsonbValueFromContainer(&array->root, i);
-		TableColumn *col;
+		JsonbContainer *o = (JsonbContainer *) lfirst(lc);
+		TableColumn *col = palloc0(sizeof(TableColumn));
 
-		if (elem == NULL || elem->type != jbvBinary)
-			continue;
-		col = palloc0(sizeof(TableColumn));
-		col->name = migrate_ddl_json_string(elem->val.binary.data, "name");
-		col->type = migrate_ddl_json_string(elem->val.binary.data, "type");
-		col->collation = migrate_ddl_json_string(elem->val.binary.data, "collation");
-		col->not_null = json_bool(elem->val.binary.data, "not_null");
-		col->default_sql = migrate_ddl_json_string(elem->val.binary.data, "default");
+		col->name = migrate_ddl_json_string(o, "name");
+		col->type = migrate_ddl_json_string(o, "type");
+		col->collation = migrate_ddl_json_string(o, "collation");
+		col->not_null = migrate_ddl_json_bool(o, "not_null");
+		col->default_sql = migrate_ddl_json_string(o, "default");
 		if (col->name && col->type)
 			result = lappend(result, col);
 	}
@@ -550,20 +507,15 @@ List *
 migrate_ddl_constraints_from_jsonb(Jsonb *array)
 {
 	List	   *result = NIL;
-	uint32		i;
+	ListCell   *lc;
 
-	if (array == NULL || !JB_ROOT_IS_ARRAY(array))
-		return NIL;
-	for (i = 0; i < JB_ROOT_COUNT(array); i++)
+	foreach(lc, migrate_ddl_json_objects(array))
 	{
-		JsonbValue *elem = getIthJsonbValueFromContainer(&array->root, i);
-		TableConstraint *c;
+		JsonbContainer *o = (JsonbContainer *) lfirst(lc);
+		TableConstraint *c = palloc0(sizeof(TableConstraint));
 
-		if (elem == NULL || elem->type != jbvBinary)
-			continue;
-		c = palloc0(sizeof(TableConstraint));
-		c->name = migrate_ddl_json_string(elem->val.binary.data, "name");
-		c->definition = migrate_ddl_json_string(elem->val.binary.data, "definition");
+		c->name = migrate_ddl_json_string(o, "name");
+		c->definition = migrate_ddl_json_string(o, "definition");
 		if (c->name && c->definition)
 			result = lappend(result, c);
 	}
