@@ -630,3 +630,29 @@ COMMENT ON FUNCTION migrate.load_files(pg_catalog.text[], pg_catalog.text[], pg_
 'register the migrations of files a client sends (names relative to the migration directory, such as 1_a.up.sql or meta/_journal.json, and their contents) as load() registers a directory on the server: same formats, order, checks and rows; directory names them in messages';
 
 REVOKE ALL ON FUNCTION migrate.load_files(pg_catalog.text[], pg_catalog.text[], pg_catalog.text) FROM PUBLIC;
+
+--
+-- 13. verify(): the last reversibility check of each migration.
+--
+-- verify() applies a migration's up, its down and its up again in a
+-- subtransaction that it rolls back, comparing schema() between steps.
+-- What it found is kept here, one row per migration, replaced by the next
+-- verify() of it (written after the rollback, so that it survives it):
+-- the view migrate.review shows it to a DBA deciding on an approval, and
+-- only while checksum is still the migration's text.  It is bookkeeping
+-- derived from the registry, dumped so that a restored database keeps
+-- what its reviewers saw.
+--
+CREATE TABLE migrate.verifications (
+    version         pg_catalog.text NOT NULL PRIMARY KEY,
+    checksum        pg_catalog.text NOT NULL,
+    result          pg_catalog.text NOT NULL,
+    detail          pg_catalog.text,
+    verified_at     pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    verified_by     pg_catalog.name NOT NULL DEFAULT CURRENT_USER
+);
+
+COMMENT ON TABLE migrate.verifications IS
+'the last migrate.verify() of each migration: the checksum of the text it verified, its result (ok, not reversible, down fails, schema differs, not repeatable, irreversible, non-transactional), the differences or the error, when and by whom';
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.verifications', '');
