@@ -656,3 +656,172 @@ COMMENT ON TABLE migrate.verifications IS
 'the last migrate.verify() of each migration: the checksum of the text it verified, its result (ok, not reversible, down fails, schema differs, not repeatable, irreversible, non-transactional), the differences or the error, when and by whom';
 
 SELECT pg_catalog.pg_extension_config_dump('migrate.verifications', '');
+
+--
+-- 15. status and summary read rows kept up to date, not a join.
+--
+-- With 10,000 migrations the status view took 30 ms: it joined the
+-- registry, the applied set and the history and sorted the result on
+-- every read, and deploy gates and dashboards read it every few seconds.
+-- Now a C trigger on migrate.migrations and migrate.applied rewrites the
+-- status row of each version they change (src/engine/status.c) in
+-- migrate.status_rows, and status and summary read that table.  The rows
+-- are derived: they are not dumped, and the triggers rebuild them when a
+-- restore loads the registry and the applied set.
+--
+-- How a migration came to be applied (apply, mark_applied and its reason,
+-- adopt, baseline, capture) was read from its history row.  The applied
+-- set now carries it, so that a row of status depends on the registry
+-- and the applied set alone, whatever order a restore loads tables in.
+--
+ALTER TABLE migrate.applied
+    ADD COLUMN applied_as pg_catalog.text,
+    ADD COLUMN reason pg_catalog.text;
+
+COMMENT ON COLUMN migrate.applied.applied_as IS
+'how the migration came to be applied: apply, mark_applied, adopt, baseline or capture (the action of its history row)';
+COMMENT ON COLUMN migrate.applied.reason IS
+'for mark_applied, the reason given';
+
+UPDATE migrate.applied a
+   SET applied_as = h.action,
+       reason = CASE WHEN h.action OPERATOR(pg_catalog.=) 'mark_applied' THEN h.detail END
+  FROM migrate.history h
+ WHERE h.id OPERATOR(pg_catalog.=) a.history_id;
+
+-- One row per version, every column of status but the environment's
+-- "skipped", which depends on the reader, in status's order, then the
+-- sort key.  Two branches rather than a FULL JOIN, so that a condition on
+-- version reaches each table's primary key: the trigger reads one version
+-- at a time.
+CREATE VIEW migrate.status_source AS
+SELECT m.version,
+       m.name,
+       CASE
+           WHEN a.version IS NULL THEN 'pending'
+           WHEN m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
+           ELSE 'applied'
+       END AS state,
+       a.batch,
+       a.applied_at,
+       a.applied_by,
+       a.duration,
+       -- a down script naming statements with no inverse (capture()'s)
+       -- is incomplete: the migration is irreversible until it is completed
+       CASE
+           WHEN a.version IS NULL THEN m.down IS NOT NULL
+                AND pg_catalog.strpos(m.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
+           ELSE a.down IS NOT NULL
+                AND pg_catalog.strpos(a.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
+       END AS reversible,
+       COALESCE(a.transactional, m.transactional) AS transactional,
+       true AS registered,
+       m.environments,
+       a.applied_as,
+       a.reason,
+       m.sort_key
+  FROM migrate.migrations m
+  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
+UNION ALL
+SELECT a.version,
+       a.name,
+       'applied',
+       a.batch,
+       a.applied_at,
+       a.applied_by,
+       a.duration,
+       a.down IS NOT NULL
+       AND pg_catalog.strpos(a.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0,
+       a.transactional,
+       false,
+       NULL::pg_catalog.text[],
+       a.applied_as,
+       a.reason,
+       a.sort_key
+  FROM migrate.applied a
+ WHERE NOT EXISTS (SELECT FROM migrate.migrations m
+                    WHERE m.version OPERATOR(pg_catalog.=) a.version);
+
+COMMENT ON VIEW migrate.status_source IS
+'the rows of migrate.status_rows, computed from the registry and the applied set (state without "skipped", which the status view computes for the reader''s environment)';
+
+CREATE TABLE migrate.status_rows (
+    LIKE migrate.status_source,
+    CONSTRAINT status_rows_pkey PRIMARY KEY (version)
+);
+
+CREATE INDEX status_rows_sort_key_idx ON migrate.status_rows (sort_key);
+
+COMMENT ON TABLE migrate.status_rows IS
+'one row per registered or applied migration, as migrate.status_source computes it, rewritten by triggers on migrate.migrations and migrate.applied; derived, so not dumped';
+
+CREATE FUNCTION migrate.status_sync()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'migrate_status_sync'
+LANGUAGE C
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.status_sync() IS
+'trigger of migrate.migrations and migrate.applied: rewrites the rows of migrate.status_rows of the versions a change touched (every row after a TRUNCATE)';
+
+REVOKE ALL ON FUNCTION migrate.status_sync() FROM PUBLIC;
+
+CREATE TRIGGER migrations_status_sync
+    AFTER INSERT OR UPDATE OR DELETE ON migrate.migrations
+    FOR EACH ROW EXECUTE FUNCTION migrate.status_sync();
+CREATE TRIGGER migrations_status_sync_truncate
+    AFTER TRUNCATE ON migrate.migrations
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.status_sync();
+CREATE TRIGGER applied_status_sync
+    AFTER INSERT OR UPDATE OR DELETE ON migrate.applied
+    FOR EACH ROW EXECUTE FUNCTION migrate.status_sync();
+CREATE TRIGGER applied_status_sync_truncate
+    AFTER TRUNCATE ON migrate.applied
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.status_sync();
+
+-- also under session_replication_role = replica, as the history guards
+ALTER TABLE migrate.migrations ENABLE ALWAYS TRIGGER migrations_status_sync;
+ALTER TABLE migrate.migrations ENABLE ALWAYS TRIGGER migrations_status_sync_truncate;
+ALTER TABLE migrate.applied ENABLE ALWAYS TRIGGER applied_status_sync;
+ALTER TABLE migrate.applied ENABLE ALWAYS TRIGGER applied_status_sync_truncate;
+
+INSERT INTO migrate.status_rows
+SELECT * FROM migrate.status_source ORDER BY sort_key;
+
+CREATE OR REPLACE VIEW migrate.status AS
+SELECT s.version,
+       s.name,
+       CASE
+           -- environments first: NULL for most rows, it settles them
+           WHEN s.environments IS NOT NULL AND s.state OPERATOR(pg_catalog.=) 'pending'
+                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                         OPERATOR(pg_catalog.=) ANY (s.environments)) THEN 'skipped'
+           ELSE s.state
+       END AS state,
+       s.batch,
+       s.applied_at,
+       s.applied_by,
+       s.duration,
+       s.reversible,
+       s.transactional,
+       s.registered,
+       s.environments,
+       s.applied_as,
+       s.reason
+  FROM migrate.status_rows s
+ ORDER BY s.sort_key;
+
+CREATE OR REPLACE VIEW migrate.summary AS
+SELECT pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'applied') AS applied,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending'
+                                   AND NOT s.skipped) AS pending,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'modified') AS modified,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending'
+                                   AND s.skipped) AS skipped,
+       migrate.current_version() AS current_version,
+       migrate.drift_count() AS drift
+  FROM (SELECT r.state,
+               r.environments IS NOT NULL
+               AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                        OPERATOR(pg_catalog.=) ANY (r.environments)) AS skipped
+          FROM migrate.status_rows r) s;

@@ -74,11 +74,25 @@ static MigrateQuery record_apply_query = {
 		"  RETURNING id)"
 		" INSERT INTO migrate.applied (version, name, batch, checksum, down,"
 		"        transactional, applied_at, applied_by, duration, history_id,"
-		"        sort_as)"
-		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id, $13 FROM h",
+		"        sort_as, applied_as, reason)"
+		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id, $13, $12,"
+		"        CASE WHEN $12 OPERATOR(pg_catalog.=) 'mark_applied' THEN $14 END"
+		"   FROM h",
 	.nargs = 14,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
-	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID}
+	INT4OID, TIMESTAMPTZOID, INTERVALOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID},
+	/* 0.1.0's applied set does not say how a migration was applied */
+	.sql_0_1 =
+		"WITH h AS ("
+		"  INSERT INTO migrate.history (version, name, action, batch, checksum,"
+		"         up, down, transactional, statements, started_at, duration, role,"
+		"         detail)"
+		"  VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14)"
+		"  RETURNING id)"
+		" INSERT INTO migrate.applied (version, name, batch, checksum, down,"
+		"        transactional, applied_at, applied_by, duration, history_id,"
+		"        sort_as)"
+		" SELECT $1, $2, $3, $4, $6, $7, $9, $11, $10, h.id, $13 FROM h"
 };
 
 static MigrateQuery record_revert_query = {
