@@ -28,7 +28,9 @@ SELECT * FROM in_step;
 SELECT version, name, state, batch, reversible, registered FROM migrate.status;
 
 -- new text for a pending migration replaces its row
+SET client_min_messages = error;  -- the WARNING names the time
 SELECT migrate.add('11', 'CREATE TABLE eleven (id int)', 'DROP TABLE eleven', name => 'eleven');
+SET client_min_messages = warning;
 SELECT version, name, reversible FROM migrate.status WHERE version = '11';
 
 -- apply: applied rows with batch, who and how
