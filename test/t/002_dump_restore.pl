@@ -29,6 +29,10 @@ $node->safe_psql(
 	SELECT migrate.add('0002', 'ALTER TABLE notes ADD COLUMN created_at timestamptz',
 	                   'ALTER TABLE notes DROP COLUMN created_at');
 	SELECT count(*) FROM migrate.latest();
+	-- applied by hand: status shows how, from the applied set alone
+	SELECT migrate.add('0002a', 'CREATE TABLE by_hand (id int)');
+	CREATE TABLE by_hand (id int);
+	SELECT migrate.mark_applied('0002a', 'made during the incident');
 	SELECT migrate.add('0003', 'CREATE INDEX notes_created ON notes (created_at)',
 	                   'DROP INDEX notes_created');
 	SELECT count(*) FROM migrate.latest();
@@ -42,7 +46,8 @@ $node->safe_psql(
 
 my $status_query = q{
 	SELECT string_agg(concat_ws('|', version, name, state, batch, applied_by,
-	                            reversible, transactional, registered), E'\n')
+	                            reversible, transactional, registered, applied_as,
+	                            reason), E'\n')
 	  FROM migrate.status};
 my $history_query = q{
 	SELECT string_agg(concat_ws('|', id, version, action, batch, checksum,
@@ -56,14 +61,17 @@ my $registry_query = q{
 	  FROM migrate.migrations};
 my $applied_query = q{
 	SELECT string_agg(concat_ws('|', version, batch, checksum, md5(coalesce(down, '')),
-	                            applied_at, history_id), E'\n' ORDER BY version)
+	                            applied_at, history_id, applied_as, reason), E'\n'
+	                  ORDER BY version)
 	  FROM migrate.applied};
 
 my %before;
 $before{$_->[0]} = $node->safe_psql('source', $_->[1])
   foreach (['status', $status_query], ['history', $history_query],
 	['registry', $registry_query], ['applied', $applied_query]);
-like($before{status}, qr/^0003\|modified\|2\|/m, 'the source has a modified migration');
+like($before{status}, qr/^0003\|modified\|3\|/m, 'the source has a modified migration');
+like($before{status}, qr/^0002a\|applied\|.*\|mark_applied\|made during the incident$/m,
+	'the source has a migration marked applied');
 
 my $tempdir = PostgreSQL::Test::Utils::tempdir;
 
