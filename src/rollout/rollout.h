@@ -208,6 +208,28 @@ extern void migrate_lock_wait_forget(void);
 extern List *migrate_lock_blockers(const LOCKTAG *tag, LOCKMODE mode);
 
 /*
+ * One of migrate's own sequences, as it was before a call that is rolled
+ * back (sequences.c): plan() and verify() put them back.
+ */
+#define MIGRATE_OWN_SEQUENCES	2
+
+typedef struct MigrateOwnSequence
+{
+	const char *seqname;		/* "migrate.history_id_seq" */
+	int64		last_value;
+	bool		is_called;
+	bool		lock_protected; /* written only under the migrate lock */
+	MigrateQuery *read;			/* reads its state */
+	MigrateQuery *mine;			/* the xmin of the rows numbered after a value */
+} MigrateOwnSequence;
+
+/* in sequences.c */
+extern void migrate_own_sequences_save(MigrateOwnSequence *own);
+extern int64 migrate_own_sequence_given(const MigrateOwnSequence *s);
+extern int64 migrate_own_sequence_ours(const MigrateOwnSequence *s, int64 since);
+extern int64 migrate_own_sequence_restore(MigrateOwnSequence *s, int64 explained);
+
+/*
  * verify (verify.c)
  *
  * The results of verify(), one per migration, as migrate.verifications

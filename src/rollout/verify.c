@@ -122,6 +122,10 @@ typedef struct VerifyRun
 	char	   *current;		/* that schema, or NULL when not taken */
 	List	   *rows;
 	int			unverified;		/* left after an up script failed */
+	MigrateOwnSequence own[MIGRATE_OWN_SEQUENCES];
+	int64		explained[MIGRATE_OWN_SEQUENCES];	/* values taken in
+													 * subtransactions rolled
+													 * back since */
 } VerifyRun;
 
 /*
@@ -390,13 +394,11 @@ run_script(const VerifyMigration *m, const char *direction, const char *text)
 
 /*
  * The down script, the schema after it, the up script again and the
- * schema after that, inside the subtransaction that the caller rolls
- * back.
+ * schema after that.
  */
 static void
-down_work(void *arg)
+down_steps(DownRun *dr)
 {
-	DownRun    *dr = (DownRun *) arg;
 	ErrorData  *edata;
 	char	   *schema;
 	char	   *diff;
@@ -439,6 +441,32 @@ down_work(void *arg)
 		return;
 	}
 	dr->result = MIGRATE_VERIFY_OK;
+}
+
+/*
+ * down_steps() inside the subtransaction that the caller rolls back.
+ * The DDL history rows they wrote go with it: the values of migrate's
+ * sequences that numbered them are counted first, so that the sequences
+ * can be put back at the end (sequences.c).
+ */
+static void
+down_work(void *arg)
+{
+	DownRun    *dr = (DownRun *) arg;
+	VerifyRun  *vr = dr->vr;
+	int64		since[MIGRATE_OWN_SEQUENCES];
+	int			i;
+
+	for (i = 0; i < MIGRATE_OWN_SEQUENCES; i++)
+		since[i] = migrate_own_sequence_given(&vr->own[i]);
+	down_steps(dr);
+	for (i = 0; i < MIGRATE_OWN_SEQUENCES; i++)
+	{
+		int64		taken = migrate_own_sequence_given(&vr->own[i]) - since[i];
+
+		if (taken > 0 && migrate_own_sequence_ours(&vr->own[i], since[i]) == taken)
+			vr->explained[i] += taken;
+	}
 }
 
 static VerifyRow *
@@ -605,6 +633,7 @@ verify_work(void *arg)
 	bool		zero;
 	List	   *entries;
 	ListCell   *lc;
+	int			i;
 
 	migrate_lock_acquire();
 	if (vr->version)
@@ -624,6 +653,8 @@ verify_work(void *arg)
 				 errdetail("No migration is applied.")));
 		return;
 	}
+
+	migrate_own_sequences_save(vr->own);
 
 	/* each lock is waited for as long as latest() waits for it, once */
 	if (migrate_effective_lock_timeout(false) > 0)
@@ -651,6 +682,19 @@ verify_work(void *arg)
 		}
 	}
 	MemoryContextSwitchTo(vr->resultcxt);
+
+	/* values a rollback cannot take back */
+	for (i = 0; i < MIGRATE_OWN_SEQUENCES; i++)
+	{
+		int64		lost = migrate_own_sequence_restore(&vr->own[i],
+														vr->explained[i]);
+
+		if (lost > 0)
+			ereport(NOTICE,
+					(errmsg("sequence %s advanced by " INT64_FORMAT " and was left so",
+							vr->own[i].seqname, lost),
+					 errdetail("A script that failed numbered rows that its rollback removed, or another session took values meanwhile.")));
+	}
 }
 
 /*

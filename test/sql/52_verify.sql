@@ -52,6 +52,8 @@ CREATE TEMP TABLE before AS
 SELECT (SELECT count(*) FROM migrate.history) AS history,
        (SELECT count(*) FROM migrate.applied) AS applied,
        (SELECT count(*) FROM migrate.ddl_log) AS ddl_log,
+       (SELECT last_value FROM migrate.history_id_seq) AS history_seq,
+       (SELECT last_value FROM migrate.ddl_log_id_seq) AS ddl_log_seq,
        (SELECT string_agg(version || checksum, ',' ORDER BY version) FROM migrate.migrations) AS registry,
        (SELECT count(*) FROM accounts) AS accounts,
        (SELECT count(*) FROM marks) AS marks,
@@ -66,6 +68,8 @@ SELECT version, state FROM migrate.status;
 SELECT (SELECT count(*) FROM migrate.history) = history AS history_same,
        (SELECT count(*) FROM migrate.applied) = applied AS applied_same,
        (SELECT count(*) FROM migrate.ddl_log) = ddl_log AS ddl_log_same,
+       (SELECT last_value FROM migrate.history_id_seq) = history_seq AS history_seq_same,
+       (SELECT last_value FROM migrate.ddl_log_id_seq) = ddl_log_seq AS ddl_log_seq_same,
        (SELECT string_agg(version || checksum, ',' ORDER BY version) FROM migrate.migrations) = registry AS registry_same,
        (SELECT count(*) FROM accounts) = accounts AS accounts_same,
        (SELECT count(*) FROM marks) = marks AS marks_same,
@@ -73,6 +77,8 @@ SELECT (SELECT count(*) FROM migrate.history) = history AS history_same,
   FROM before;
 SELECT to_regclass('audit') AS audit, to_regclass('kept') AS kept,
        to_regclass('accounts_balance') AS accounts_balance;
+CREATE TEMP TABLE left_at AS
+SELECT last_value AS ddl_log_seq_left FROM migrate.ddl_log_id_seq;
 
 -- what was found is kept, one row per migration, for the text verified
 SELECT v.version, v.result, v.checksum = m.checksum AS same_text,
@@ -85,6 +91,10 @@ SELECT v.version, v.result, v.checksum = m.checksum AS same_text,
 UPDATE migrate.verifications SET result = 'down fails' WHERE version = '9';
 SELECT version, result FROM migrate.verify('9');
 SELECT version, result FROM migrate.verify(version => '1');
+-- the DDL history's numbers are put back when no script failed (a failed
+-- script's rows go with its rollback before they can be counted: the
+-- NOTICE of the first verify() says so)
+SELECT last_value = ddl_log_seq_left AS ddl_log_seq_same FROM migrate.ddl_log_id_seq, left_at;
 SELECT count(*) AS verifications, count(*) FILTER (WHERE version = '9') AS nine,
        (SELECT result FROM migrate.verifications WHERE version = '9') AS nine_result
   FROM migrate.verifications;
