@@ -98,8 +98,11 @@ SELECT last_value = ddl_log_seq_left AS ddl_log_seq_same FROM migrate.ddl_log_id
 SELECT count(*) AS verifications, count(*) FILTER (WHERE version = '9') AS nine,
        (SELECT result FROM migrate.verifications WHERE version = '9') AS nine_result
   FROM migrate.verifications;
--- a CHECK constraint keeps the results to verify()'s words
+-- a CHECK constraint keeps the results to verify()'s words (terse: the
+-- failing row shows the time)
+\set VERBOSITY terse
 INSERT INTO migrate.verifications (version, checksum, result) VALUES ('x', 'x', 'fine');
+\set VERBOSITY default
 
 -- an up script that fails ends the verification, as it ends latest():
 -- reported, and the migrations after it not verified
