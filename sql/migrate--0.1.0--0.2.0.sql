@@ -716,6 +716,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The conditions are ''pending'', ''modified'', ''drift'' and ''unverified''.';
     END IF;
+    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on)
+       AND NOT pg_catalog.has_function_privilege('migrate.verify(pg_catalog.text)', 'EXECUTE') THEN
+        RAISE EXCEPTION 'permission denied for function migrate.verify(), which condition ''unverified'' of migrate.check() runs'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Grant EXECUTE on migrate.verify(text) to the role as latest() is granted, or leave ''unverified'' out of fail_on.';
+    END IF;
 
     SELECT * INTO s FROM migrate.summary;
     IF 'pending' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
@@ -737,10 +743,11 @@ BEGIN
                                    ELSE '%s DDL statements ran outside migrations.' END, s.drift);
     END IF;
     IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
-        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%s)', v.version, v.result), ', '),
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%s)', v.version, v.result), ', '
+                                     ORDER BY v.n),
                pg_catalog.count(*)
           INTO failed, nfailed
-          FROM migrate.verify() v
+          FROM migrate.verify() WITH ORDINALITY v(version, name, result, detail, n)
          WHERE v.result OPERATOR(pg_catalog.<>) 'ok';
         IF nfailed OPERATOR(pg_catalog.>) 0 THEN
             problems := problems OPERATOR(pg_catalog.||)

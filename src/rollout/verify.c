@@ -72,7 +72,7 @@ static MigrateQuery fetch_query = {
  */
 static MigrateQuery record_query = {
 	.sql =
-		"INSERT INTO migrate.verifications AS v"
+		"INSERT INTO migrate.verifications"
 		"       (version, checksum, result, detail, verified_at, verified_by)"
 		" VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
 		" ON CONFLICT (version) DO UPDATE"

@@ -163,6 +163,8 @@ GRANT USAGE, CREATE ON SCHEMA t52 TO regress_verify_deploy;
 SET ROLE regress_verify_deploy;
 SELECT * FROM migrate.verify();
 SELECT applied FROM migrate.check(fail_on => ARRAY['unverified']);
+-- check() without 'unverified' needs nothing of verify()
+SELECT applied FROM migrate.check(fail_on => ARRAY['modified']);
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION migrate.verify(text) TO regress_verify_deploy;
 SET ROLE regress_verify_deploy;
