@@ -23,8 +23,8 @@
  *
  * What a rollback cannot undo are sequence values.  migrate's own
  * (history and DDL history numbers) are put back before the rollback
- * when nobody else took a value meanwhile; the caller's sequences that
- * advanced are reported, one row each.
+ * when nobody else took a value meanwhile (sequences.c); the caller's
+ * sequences that advanced are reported, one row each.
  *
  * IDENTIFICATION
  *	  src/rollout/measure.c
