@@ -26,7 +26,10 @@
  * migrate.lock_timeout.  A migration without a down script, with an
  * incomplete one (capture()'s "-- no inverse known") or registered with
  * transactional => false is reported as such; an up script that fails
- * ends the verification, as it ends latest().
+ * ends the verification, as it ends latest().  A row's detail is data,
+ * kept in migrate.verifications, so it is not translated, as the
+ * history's details are not; the errors it quotes are as the server
+ * raised them.
  *
  * IDENTIFICATION
  *	  src/rollout/verify.c
@@ -334,13 +337,11 @@ schema_diff(const char *a, const char *b)
 	{
 		/* the same lines in another order: dependencies changed */
 		pfree(buf.data);
-		return pstrdup(_("the same statements in another order"));
+		return pstrdup("the same statements in another order");
 	}
 	if (left > 0)
-		appendStringInfo(&buf, "\n%s",
-						 psprintf(ngettext("(and %d more differing line)",
-										   "(and %d more differing lines)", left),
-								  left));
+		appendStringInfo(&buf, "\n(and %d more differing %s)", left,
+						 left == 1 ? "line" : "lines");
 	return buf.data;
 }
 
@@ -416,7 +417,7 @@ down_steps(DownRun *dr)
 	{
 		dr->result = MIGRATE_VERIFY_SCHEMA_DIFFERS;
 		dr->detail = psprintf("%s\n%s",
-							  _("after the down script, the schema is not the one before the up script (- before the up script, + after the down script):"),
+							  "after the down script, the schema is not the one before the up script (- before the up script, + after the down script):",
 							  diff);
 		return;
 	}
@@ -426,7 +427,7 @@ down_steps(DownRun *dr)
 	{
 		dr->result = MIGRATE_VERIFY_NOT_REPEATABLE;
 		dr->detail = psprintf("%s\n%s",
-							  _("after the down script, the up script fails:"),
+							  "after the down script, the up script fails:",
 							  error_text(edata));
 		return;
 	}
@@ -436,7 +437,7 @@ down_steps(DownRun *dr)
 	{
 		dr->result = MIGRATE_VERIFY_NOT_REPEATABLE;
 		dr->detail = psprintf("%s\n%s",
-							  _("the up script run again gives another schema than the first time (- after the first up script, + after the second):"),
+							  "the up script run again gives another schema than the first time (- after the first up script, + after the second):",
 							  diff);
 		return;
 	}
@@ -538,7 +539,7 @@ verify_migration(VerifyRun *vr, const MigratePlanEntry *e, bool verify)
 	{
 		if (verify)
 			new_row(vr, &m, MIGRATE_VERIFY_NON_TRANSACTIONAL,
-					_("registered with transactional => false: its statements cannot run in verify()'s subtransaction, so nothing of it was run; the migrations after it were verified without it"));
+					"registered with transactional => false: its statements cannot run in verify()'s subtransaction, so nothing of it was run; the migrations after it were verified without it");
 		else
 			ereport(NOTICE,
 					(errmsg("migration \"%s\" is not transactional and was not run", m.version),
@@ -568,14 +569,14 @@ verify_migration(VerifyRun *vr, const MigratePlanEntry *e, bool verify)
 	if (m.down == NULL)
 	{
 		new_row(vr, &m, MIGRATE_VERIFY_NOT_REVERSIBLE,
-				_("it has no down script: its up script ran, nothing undoes it"));
+				"it has no down script: its up script ran, nothing undoes it");
 		keep_schema(vr, after);
 		return true;
 	}
 	if (strstr(m.down, MIGRATE_NO_INVERSE) != NULL)
 	{
 		new_row(vr, &m, MIGRATE_VERIFY_IRREVERSIBLE,
-				_("its down script is incomplete (\"" MIGRATE_NO_INVERSE "\"): its up script ran, the down script was not run"));
+				"its down script is incomplete (\"" MIGRATE_NO_INVERSE "\"): its up script ran, the down script was not run");
 		keep_schema(vr, after);
 		return true;
 	}
