@@ -653,9 +653,123 @@ CREATE TABLE migrate.verifications (
 );
 
 COMMENT ON TABLE migrate.verifications IS
-'the last migrate.verify() of each migration: the checksum of the text it verified, its result (ok, not reversible, down fails, schema differs, not repeatable, irreversible, non-transactional), the differences or the error, when and by whom';
+'the last migrate.verify() of each migration: the checksum of the text it verified, its result (ok, not reversible, down fails, schema differs, not repeatable, irreversible, non-transactional, up fails), the differences or the error, when and by whom';
 
 SELECT pg_catalog.pg_extension_config_dump('migrate.verifications', '');
+
+-- The results verify() writes, and nothing else.
+ALTER TABLE migrate.verifications ADD CONSTRAINT verifications_result_check
+    CHECK (result OPERATOR(pg_catalog.=) ANY
+           (ARRAY['ok', 'not reversible', 'down fails', 'schema differs',
+                  'not repeatable', 'irreversible', 'non-transactional',
+                  'up fails']));
+
+REVOKE ALL ON TABLE migrate.verifications FROM PUBLIC;
+
+-- verify() runs migrations, so like latest() and plan() it uses the
+-- caller's search_path and privileges, and it is not for PUBLIC: it
+-- takes the migrate lock and holds the application's locks while it
+-- runs.  It writes migrate.verifications as the extension's owner, as
+-- latest() writes the history: it needs no more privilege than latest().
+CREATE FUNCTION migrate.verify(version pg_catalog.text DEFAULT NULL,
+    OUT version pg_catalog.text, OUT name pg_catalog.text,
+    OUT result pg_catalog.text, OUT detail pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'migrate_verify'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION migrate.verify(pg_catalog.text) IS
+'run a pending migration''s up script, its down script and its up script again (or those of every pending one, in order, each on top of the ups before it), compare schema() before and after each, roll everything back, and report per migration: ok, not reversible, irreversible, non-transactional, up fails, down fails (with the error), schema differs or not repeatable (with the differing lines); each result is kept in migrate.verifications';
+
+REVOKE ALL ON FUNCTION migrate.verify(pg_catalog.text) FROM PUBLIC;
+
+-- check() can run verify() for a CI: the condition 'unverified' fails
+-- when a pending migration's verify() result is not ok.  Running
+-- migrations makes check() volatile, and makes it use the caller's
+-- search_path, as verify() does (every name in it is qualified); the
+-- conditions it had and its default are unchanged, and without
+-- 'unverified' it runs nothing.  PUBLIC may still call it: verify() is
+-- not for PUBLIC, so only a role that may call verify() can ask for
+-- 'unverified'.
+CREATE OR REPLACE FUNCTION migrate.check(fail_on pg_catalog.text[] DEFAULT ARRAY['pending', 'modified', 'drift'])
+RETURNS migrate.summary
+LANGUAGE plpgsql VOLATILE
+AS $check$
+DECLARE
+    s migrate.summary;
+    problems pg_catalog.text[] := '{}';
+    unknown pg_catalog.text;
+    failed pg_catalog.text;
+    nfailed pg_catalog.int8 := 0;
+BEGIN
+    IF fail_on IS NULL THEN
+        RAISE EXCEPTION 'argument "fail_on" of migrate.check() must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the conditions that fail the check, a subset of ARRAY[''pending'', ''modified'', ''drift'', ''unverified''], or ''{}'' for none.';
+    END IF;
+    SELECT f INTO unknown FROM pg_catalog.unnest(fail_on) f
+     WHERE f IS NULL OR f OPERATOR(pg_catalog.<>) ALL (ARRAY['pending', 'modified', 'drift', 'unverified'])
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown condition % in argument "fail_on" of migrate.check()',
+                        COALESCE(pg_catalog.quote_literal(unknown), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The conditions are ''pending'', ''modified'', ''drift'' and ''unverified''.';
+    END IF;
+    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on)
+       AND NOT pg_catalog.has_function_privilege('migrate.verify(pg_catalog.text)', 'EXECUTE') THEN
+        RAISE EXCEPTION 'permission denied for function migrate.verify(), which condition ''unverified'' of migrate.check() runs'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Grant EXECUTE on migrate.verify(text) to the role as latest() is granted, or leave ''unverified'' out of fail_on.';
+    END IF;
+
+    SELECT * INTO s FROM migrate.summary;
+    IF 'pending' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.pending OPERATOR(pg_catalog.=) 1
+                                   THEN '%s migration is pending.'
+                                   ELSE '%s migrations are pending.' END, s.pending);
+    END IF;
+    IF 'modified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.modified OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.modified OPERATOR(pg_catalog.=) 1
+                                   THEN '%s applied migration is modified.'
+                                   ELSE '%s applied migrations are modified.' END, s.modified);
+    END IF;
+    IF 'drift' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.drift OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.drift OPERATOR(pg_catalog.=) 1
+                                   THEN '%s DDL statement ran outside migrations.'
+                                   ELSE '%s DDL statements ran outside migrations.' END, s.drift);
+    END IF;
+    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%s)', v.version, v.result), ', '
+                                     ORDER BY v.n),
+               pg_catalog.count(*)
+          INTO failed, nfailed
+          FROM migrate.verify() WITH ORDINALITY v(version, name, result, detail, n)
+         WHERE v.result OPERATOR(pg_catalog.<>) 'ok';
+        IF nfailed OPERATOR(pg_catalog.>) 0 THEN
+            problems := problems OPERATOR(pg_catalog.||)
+                pg_catalog.format(CASE WHEN nfailed OPERATOR(pg_catalog.=) 1
+                                       THEN 'Pending migration %s did not pass verify().'
+                                       ELSE 'Pending migrations %s did not pass verify().' END, failed);
+        END IF;
+    END IF;
+    IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'migrate check failed'
+            USING ERRCODE = 'MG001',
+                  DETAIL = pg_catalog.array_to_string(problems, ' '),
+                  HINT = CASE WHEN nfailed OPERATOR(pg_catalog.>) 0
+                              THEN 'SELECT * FROM migrate.verify() shows why each migration did not pass, SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations.'
+                              ELSE 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations; apply with migrate.latest(), capture drift with migrate.capture().' END;
+    END IF;
+    RETURN s;
+END
+$check$;
+
+COMMENT ON FUNCTION migrate.check(pg_catalog.text[]) IS
+'for CI and deploy gates: the summary, or an ERROR with SQLSTATE MG001 when a condition of fail_on (pending, modified, drift, unverified) holds; unverified runs verify() on the pending migrations and holds when a result is not ok';
 
 --
 -- 15. status and summary read rows kept up to date, not a join.

@@ -9,7 +9,9 @@
  * run() goes through the simple protocol, as psql sends it, with its
  * target quoted by libpq).  plan(), lint() and verify() come with later
  * versions of migrate: when the server's extension has no such function,
- * pg_migrate says so and exits with 2.
+ * pg_migrate says so and exits with 2.  verify exits with 1 when a
+ * migration's result is not "ok", as check does when it fails, so that a
+ * CI job can run it on its own.
  *
  * IDENTIFICATION
  *	  src/client/commands.c
@@ -100,8 +102,26 @@ missing_function(const Options *opts, const char *signature)
 }
 
 /*
+ * Whether a result of verify() has a row whose "result" is not "ok".
+ */
+static bool
+verify_failed(const PGresult *res)
+{
+	int			col = PQfnumber(res, "result");
+	int			r;
+
+	if (col < 0)
+		return false;
+	for (r = 0; r < PQntuples(res); r++)
+		if (strcmp(PQgetvalue(res, r, col), "ok") != 0)
+			return true;
+	return false;
+}
+
+/*
  * Run the call of the command, print its result, and return the exit
- * status: check() failing (SQLSTATE MG001) is 1, any other error 2.
+ * status: check() failing (SQLSTATE MG001) or a verify() result that is
+ * not ok is 1, any other error 2.
  */
 int
 command_sql(const Options *opts, PGconn *conn)
@@ -184,6 +204,8 @@ command_sql(const Options *opts, PGconn *conn)
 	if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
 	{
 		status = EXIT_OK;
+		if (strcmp(name, "verify") == 0 && verify_failed(res))
+			status = EXIT_CHECK;
 		output_result(opts, res, status);
 	}
 	else

@@ -38,7 +38,7 @@ usage(void)
 	printf("  redo [VERSION]      revert and apply again the last (or named) migration\n");
 	printf("  plan                what the pending migrations would lock and rewrite\n");
 	printf("  lint VERSION        lint a registered migration (--file FILE: a script)\n");
-	printf("  verify [VERSION]    up, down and up again, rolled back\n");
+	printf("  verify [VERSION]    up, down and up again, rolled back (exit 1 unless ok)\n");
 	printf("\nOptions:\n");
 	printf("  -d, --dbname=CONNSTR     database name, URL or connection string\n");
 	printf("  -h, --host=HOST          database server host or socket directory\n");
@@ -50,13 +50,14 @@ usage(void)
 	printf("                           prisma or plain)\n");
 	printf("  -t, --target=VERSION     latest, rollback, run, plan: up to (down to) VERSION\n");
 	printf("      --dry-run            latest, rollback: roll everything back at the end\n");
-	printf("      --fail-on=LIST       check: pending,modified,drift (the default) or a subset\n");
+	printf("      --fail-on=LIST       check: pending,modified,drift (the default) or a subset,\n");
+	printf("                           and unverified (runs verify())\n");
 	printf("      --file=FILE          lint: a script file to lint instead of a version\n");
 	printf("      --dir=DIR            new: the migration directory (default: .)\n");
 	printf("  -V, --version            print the version and exit\n");
 	printf("  -?, --help               show this help and exit\n");
-	printf("\nExit status: 0 done; 1 check failed, or load registered something other than\n");
-	printf("the files say; 2 error; 3 no connection.\n");
+	printf("\nExit status: 0 done; 1 check failed, load registered something other than\n");
+	printf("the files say, or a verify result is not ok; 2 error; 3 no connection.\n");
 }
 
 /*

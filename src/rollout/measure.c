@@ -23,8 +23,8 @@
  *
  * What a rollback cannot undo are sequence values.  migrate's own
  * (history and DDL history numbers) are put back before the rollback
- * when nobody else took a value meanwhile; the caller's sequences that
- * advanced are reported, one row each.
+ * when nobody else took a value meanwhile (sequences.c); the caller's
+ * sequences that advanced are reported, one row each.
  *
  * IDENTIFICATION
  *	  src/rollout/measure.c
@@ -33,7 +33,6 @@
  */
 #include "postgres.h"
 
-#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -86,17 +85,6 @@ typedef struct PlanRow
 	List	   *lint;			/* text: "severity rule: message" */
 } PlanRow;
 
-/* one of migrate's own sequences, as it was before the plan */
-typedef struct OwnSequence
-{
-	const char *seqname;		/* "migrate.history_id_seq" */
-	int64		last_value;
-	bool		is_called;
-	bool		lock_protected; /* written only under the migrate lock */
-	MigrateQuery *read;			/* reads its state */
-	MigrateQuery *mine;			/* the xmin of the rows numbered after a value */
-} OwnSequence;
-
 /*
  * The state of one plan() call.  The hook is called from inside the
  * engine and finds it here.
@@ -120,7 +108,7 @@ typedef struct PlanRun
 	int64		wal_before;
 	Snapshot	before;
 	Oid			stmt_relid;		/* the relation its parse tree names */
-	OwnSequence own[2];
+	MigrateOwnSequence own[MIGRATE_OWN_SEQUENCES];
 	List	   *sequences;		/* the caller's, before: "name=value" */
 	/* lint of the migration running, as the catalog was before it ran */
 	MemoryContext lintcxt;
@@ -128,34 +116,6 @@ typedef struct PlanRun
 } PlanRun;
 
 static PlanRun *current_plan = NULL;
-
-static MigrateQuery history_seq_query = {
-	.sql = "SELECT last_value, is_called FROM migrate.history_id_seq",
-	.nargs = 0
-};
-
-static MigrateQuery ddl_log_seq_query = {
-	.sql = "SELECT last_value, is_called FROM migrate.ddl_log_id_seq",
-	.nargs = 0
-};
-
-static MigrateQuery history_mine_query = {
-	.sql = "SELECT xmin FROM migrate.history WHERE id OPERATOR(pg_catalog.>) $1",
-	.nargs = 1,
-	.argtypes = {INT8OID}
-};
-
-static MigrateQuery ddl_log_mine_query = {
-	.sql = "SELECT xmin FROM migrate.ddl_log WHERE id OPERATOR(pg_catalog.>) $1",
-	.nargs = 1,
-	.argtypes = {INT8OID}
-};
-
-static MigrateQuery setval_query = {
-	.sql = "SELECT pg_catalog.setval($1::pg_catalog.regclass, $2, $3)",
-	.nargs = 3,
-	.argtypes = {TEXTOID, INT8OID, BOOLOID}
-};
 
 /* the caller's sequences as the caller sees them */
 static const char *caller_sequences_sql =
@@ -389,74 +349,6 @@ measure_statement(const MigrateExec *run, int i, bool after, uint64 processed)
 }
 
 /*
- * Read one of migrate's own sequences, as the extension's owner.
- */
-static void
-read_own_sequence(OwnSequence *s, MigrateQuery *query)
-{
-	bool		isnull;
-
-	(void) migrate_store_exec(query, NULL, NULL, 1);
-	s->last_value = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
-	s->is_called = DatumGetBool(migrate_store_getdatum(0, 2, &isnull));
-	migrate_store_done();
-}
-
-/* the values a sequence has handed out, counting from its start */
-static int64
-values_given(int64 last_value, bool is_called)
-{
-	return is_called ? last_value : last_value - 1;
-}
-
-/*
- * Put migrate's sequence "s" back where it was before the plan, if every
- * value taken since was taken by this transaction: then nothing can ever
- * have been numbered with those values but rows this rollback removes.
- * The sequence that numbers the history is written only under the
- * migrate lock, which plan() holds, so nobody else can have taken one;
- * the DDL history's is written by any DDL, so its rows are counted.
- * Returns how many values are lost when it cannot be put back, else 0.
- */
-static int64
-restore_own_sequence(OwnSequence *s)
-{
-	OwnSequence now;
-	int64		taken;
-	int64		ours = 0;
-	Datum		args[3];
-	uint64		i;
-
-	read_own_sequence(&now, s->read);
-	taken = values_given(now.last_value, now.is_called) -
-		values_given(s->last_value, s->is_called);
-	if (taken <= 0)
-		return 0;
-	if (!s->lock_protected)
-	{
-		args[0] = Int64GetDatum(values_given(s->last_value, s->is_called));
-		(void) migrate_store_exec(s->mine, args, NULL, 0);
-		for (i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			TransactionId xmin = DatumGetTransactionId(migrate_store_getdatum(i, 1, &isnull));
-
-			if (TransactionIdIsCurrentTransactionId(xmin))
-				ours++;
-		}
-		migrate_store_done();
-		if (ours != taken)
-			return taken;
-	}
-	args[0] = CStringGetTextDatum(s->seqname);
-	args[1] = Int64GetDatum(s->last_value);
-	args[2] = BoolGetDatum(s->is_called);
-	(void) migrate_store_exec(&setval_query, args, NULL, 0);
-	migrate_store_done();
-	return 0;
-}
-
-/*
  * The caller's sequences and their values, as text "name=value".
  */
 static List *
@@ -599,16 +491,7 @@ plan_work(void *arg)
 	}
 	migrate_warn_drift();
 
-	pr->own[0].seqname = "migrate.history_id_seq";
-	pr->own[0].lock_protected = true;
-	pr->own[0].read = &history_seq_query;
-	pr->own[0].mine = &history_mine_query;
-	pr->own[1].seqname = "migrate.ddl_log_id_seq";
-	pr->own[1].lock_protected = false;
-	pr->own[1].read = &ddl_log_seq_query;
-	pr->own[1].mine = &ddl_log_mine_query;
-	for (i = 0; i < lengthof(pr->own); i++)
-		read_own_sequence(&pr->own[i], pr->own[i].read);
+	migrate_own_sequences_save(pr->own);
 
 	/*
 	 * A lock is waited for at most migrate.plan_lock_timeout, once: the
@@ -680,7 +563,7 @@ plan_work(void *arg)
 	/* values a rollback cannot take back */
 	for (i = 0; i < lengthof(pr->own); i++)
 	{
-		int64		lost = restore_own_sequence(&pr->own[i]);
+		int64		lost = migrate_own_sequence_restore(&pr->own[i], 0);
 
 		if (lost > 0)
 		{

@@ -4,7 +4,10 @@
  *	  DBA-driven rollouts: lint() and lint_sql(), findings from
  *	  PostgreSQL's parse tree sized by the live catalog, and plan(), which
  *	  runs the pending migrations in a subtransaction, measures what each
- *	  statement locks, rewrites and writes, and rolls everything back.
+ *	  statement locks, rewrites and writes, and rolls everything back, and
+ *	  verify(), which runs each pending migration's up, down and up again
+ *	  in a subtransaction, compares schema() between them and rolls
+ *	  everything back.
  *
  * The rollout subsystem sits beside ddl, schema and files: it calls down
  * into the engine (scripts, plans, steps) and common, never the reverse.
@@ -203,5 +206,42 @@ extern void migrate_lock_wait_unwatch(void);
 extern bool migrate_lock_waited(LOCKTAG *tag, LOCKMODE *mode);
 extern void migrate_lock_wait_forget(void);
 extern List *migrate_lock_blockers(const LOCKTAG *tag, LOCKMODE mode);
+
+/*
+ * One of migrate's own sequences, as it was before a call that is rolled
+ * back (sequences.c): plan() and verify() put them back.
+ */
+#define MIGRATE_OWN_SEQUENCES	2
+
+typedef struct MigrateOwnSequence
+{
+	const char *seqname;		/* "migrate.history_id_seq" */
+	int64		last_value;
+	bool		is_called;
+	bool		lock_protected; /* written only under the migrate lock */
+	MigrateQuery *read;			/* reads its state */
+	MigrateQuery *mine;			/* the xmin of the rows numbered after a value */
+} MigrateOwnSequence;
+
+/* in sequences.c */
+extern void migrate_own_sequences_save(MigrateOwnSequence *own);
+extern int64 migrate_own_sequence_given(const MigrateOwnSequence *s);
+extern int64 migrate_own_sequence_ours(const MigrateOwnSequence *s, int64 since);
+extern int64 migrate_own_sequence_restore(MigrateOwnSequence *s, int64 explained);
+
+/*
+ * verify (verify.c)
+ *
+ * The results of verify(), one per migration, as migrate.verifications
+ * records them (its CHECK constraint lists the same words).
+ */
+#define MIGRATE_VERIFY_OK				"ok"
+#define MIGRATE_VERIFY_NOT_REVERSIBLE	"not reversible"	/* no down script */
+#define MIGRATE_VERIFY_IRREVERSIBLE		"irreversible"	/* an incomplete one */
+#define MIGRATE_VERIFY_NON_TRANSACTIONAL "non-transactional"
+#define MIGRATE_VERIFY_UP_FAILS			"up fails"
+#define MIGRATE_VERIFY_DOWN_FAILS		"down fails"
+#define MIGRATE_VERIFY_SCHEMA_DIFFERS	"schema differs"
+#define MIGRATE_VERIFY_NOT_REPEATABLE	"not repeatable"
 
 #endif							/* MIGRATE_ROLLOUT_H */

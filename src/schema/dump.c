@@ -58,10 +58,13 @@ PG_FUNCTION_INFO_V1(migrate_schema);
  * Session settings that change how the deparsers print: pinned while
  * schema() runs, so that its text does not depend on the caller's
  * settings.  JIT is off: compiling the catalog queries of a large
- * database costs more than it saves.
+ * database costs more than it saves.  The queries are prepared once
+ * (items.c) and run with their generic plan: a custom plan for each call
+ * would plan them again every time, which is what preparing saves.
  */
 static const char *const pinned_settings[][2] = {
 	{"jit", "off"},
+	{"plan_cache_mode", "force_generic_plan"},
 	{"search_path", "pg_catalog, pg_temp"},
 	{"DateStyle", "ISO, MDY"},
 	{"IntervalStyle", "postgres"},

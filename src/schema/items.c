@@ -40,6 +40,71 @@ typedef struct SchemaObjectEntry
 } SchemaObjectEntry;
 
 /*
+ * The catalog queries of schema(), prepared once per backend: each is a
+ * fixed string (a static of its collector) with the same two
+ * parameters, and planning them costs more than running them on a
+ * database of a few hundred relations, where schema() runs them again
+ * and again (verify() calls it three times per migration).  The plan
+ * cache replans a kept plan when the catalogs' own definitions change,
+ * never for their rows.  Keyed by the string's address, its text checked
+ * too; a query not among the first SCHEMA_MAX_PLANS is planned each time.
+ */
+#define SCHEMA_MAX_PLANS	64
+
+typedef struct SchemaPlanEntry
+{
+	const char *sql;			/* hash key: the caller's string */
+	char	   *text;			/* a copy, to check the key stands for it */
+	SPIPlanPtr	plan;
+} SchemaPlanEntry;
+
+static HTAB *schema_plans = NULL;
+
+/*
+ * The kept plan of catalog query "sql", or NULL when it is not kept.
+ */
+static SPIPlanPtr
+schema_plan(const char *sql, Oid *argtypes)
+{
+	SchemaPlanEntry *entry;
+	bool		found;
+
+	if (schema_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(const char *);
+		ctl.entrysize = sizeof(SchemaPlanEntry);
+		ctl.hcxt = TopMemoryContext;
+		schema_plans = hash_create("migrate schema plans", SCHEMA_MAX_PLANS, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(schema_plans, &sql, HASH_FIND, NULL);
+	if (entry && strcmp(entry->text, sql) == 0)
+		return entry->plan;
+	if (entry || hash_get_num_entries(schema_plans) >= SCHEMA_MAX_PLANS)
+		return NULL;
+
+	/* prepared before the entry exists: an error leaves no half entry */
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, 2, argtypes);
+		char	   *text;
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare a catalog query of schema(): %s",
+				 SPI_result_code_string(SPI_result));
+		text = MemoryContextStrdup(TopMemoryContext, sql);
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep a catalog query of schema()");
+		entry = hash_search(schema_plans, &sql, HASH_ENTER, &found);
+		entry->text = text;
+		entry->plan = plan;
+	}
+	return entry->plan;
+}
+
+/*
  * Set up an empty dump: room for the items and dependencies, and the map
  * from catalog objects to items, in the current memory context.
  */
@@ -74,9 +139,14 @@ migrate_schema_query(SchemaDump *dump, const char *sql)
 	Datum		values[2];
 	int			ret;
 
+	SPIPlanPtr	plan = schema_plan(sql, argtypes);
+
 	values[0] = dump->nspoids;
 	values[1] = BoolGetDatum(dump->all);
-	ret = SPI_execute_with_args(sql, 2, argtypes, values, NULL, true, 0);
+	if (plan)
+		ret = SPI_execute_plan(plan, values, NULL, true, 0);
+	else
+		ret = SPI_execute_with_args(sql, 2, argtypes, values, NULL, true, 0);
 	/* SPI leaves its procedure context current; go back to ours */
 	MemoryContextSwitchTo(oldcontext);
 	if (ret != SPI_OK_SELECT)

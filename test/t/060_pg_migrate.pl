@@ -356,5 +356,27 @@ for my $case ([ 'plan', [], 'migrate.plan(text)' ],
 ($st, $out, $err) = pm('-d', $connstr, 'lint');
 is($st, 2, 'lint without a version or --file: exit 2');
 
+# --- verify: exit 1 unless every result is ok -----------------------------
+($st, $out, $err) = pm('-d', $connstr, 'verify');
+is($st, 1, 'verify with a migration whose up fails: exit 1');
+like($out, qr/\b3\b.*\bup fails\b/, 'verify: the row of the migration and its result');
+($st, $obj, $err) = pmj('verify', '3');
+is_deeply([ $obj->{exit}, $obj->{rows}[0]{result} ], [ 1, 'up fails' ],
+	'verify VERSION in JSON: the exit status and the result');
+($st, $out, $err) = pm('-d', $connstr, 'check', '--fail-on', 'unverified');
+is($st, 1, 'check --fail-on unverified: exit 1');
+like($err, qr/pg_migrate: detail: Pending migration "3" \(up fails\) did not pass verify\(\)\./,
+	'check --fail-on unverified: which migration and why');
+$node->safe_psql('postgres', q{
+	SELECT migrate.remove('3');
+	SELECT migrate.add('3', 'CREATE TABLE verified (id int)', 'DROP TABLE verified');
+});
+($st, $out, $err) = pm('-d', $connstr, '--quiet', 'verify');
+is($st, 0, 'verify when every result is ok: exit 0');
+is($node->safe_psql('postgres', q{SELECT result FROM migrate.verifications WHERE version = '3'}),
+	'ok', 'verify keeps its result in migrate.verifications');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM migrate.applied WHERE version = '3'}),
+	'0', 'verify applies nothing');
+
 $node->stop;
 done_testing();
