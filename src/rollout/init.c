@@ -21,4 +21,5 @@ migrate_rollout_init(void)
 {
 	migrate_lint_init();
 	migrate_measure_init();
+	migrate_approve_init();
 }

@@ -204,4 +204,47 @@ extern bool migrate_lock_waited(LOCKTAG *tag, LOCKMODE *mode);
 extern void migrate_lock_wait_forget(void);
 extern List *migrate_lock_blockers(const LOCKTAG *tag, LOCKMODE mode);
 
+/*
+ * approvals (approve.c) and releases (release.c)
+ */
+
+/* SQLSTATE of a refusal of unapproved migrations */
+#define MIGRATE_ERRCODE_UNAPPROVED	MAKE_SQLSTATE('M', 'G', '0', '0', '3')
+/* SQLSTATE of a release that differs from what was approved */
+#define MIGRATE_ERRCODE_RELEASE_CHANGED	MAKE_SQLSTATE('M', 'G', '0', '0', '4')
+
+/* A pending migration without a valid approval. */
+typedef struct MigrateUnapproved
+{
+	char	   *version;
+	char	   *name;
+	char	   *checksum;
+	char	   *state;			/* unapproved, approval revoked, approval
+								 * void: text changed */
+} MigrateUnapproved;
+
+/* in approve.c */
+extern bool migrate_require_approval;
+extern char *migrate_approver_role;
+extern bool migrate_allow_self_approval;
+extern void migrate_approve_init(void);
+extern List *migrate_unapproved(const List *entries);
+extern char *migrate_approvers_text(void);
+extern void migrate_refuse_unapproved(const List *unapproved, bool release);
+extern void migrate_record_approval_event(const char *version,
+										  const char *name,
+										  const char *checksum,
+										  const char *action,
+										  const char *detail);
+extern void migrate_record_plan(const char *version, int statements,
+								List *locks, List *rewritten,
+								const char *outcome, const char *note);
+
+/* in release.c */
+extern void migrate_check_release(const List *entries, bool can_commit);
+
+/* in lint.c */
+extern List *migrate_lint_lines(const char *version, const char *up,
+								bool transactional);
+
 #endif							/* MIGRATE_ROLLOUT_H */
