@@ -961,7 +961,7 @@ BEGIN
         RAISE EXCEPTION 'migrate check failed'
             USING ERRCODE = 'MG001',
                   DETAIL = pg_catalog.array_to_string(problems, ' '),
-                  HINT = 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations, SELECT * FROM migrate.review what awaits approval; apply with migrate.latest(), capture drift with migrate.capture().';
+                  HINT = 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations; apply with migrate.latest(), capture drift with migrate.capture().';
     END IF;
     RETURN s;
 END
