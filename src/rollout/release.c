@@ -75,6 +75,14 @@ typedef struct MigrateRelease
 /* the release run_release() is running, for migrate_check_release() */
 static MigrateRelease *running_release = NULL;
 
+/*
+ * How far run_release() got before an error: the release passed the
+ * checks that leave it untouched (it exists, is scheduled, is due, runs
+ * as its role), and its outcome is recorded already.
+ */
+static bool release_checked = false;
+static bool release_recorded = false;
+
 static MigrateQuery cron_installed_query = {
 	.sql =
 		"SELECT 1 FROM pg_catalog.pg_extension"
@@ -597,6 +605,7 @@ start_release(MigrateRelease *rel)
 						rel->id, rel->role, me),
 				 errdetail("Nothing was changed."),
 				 errhint("Run it connected as role \"%s\", as its pg_cron job does.", rel->role)));
+	release_checked = true;
 	unschedule(rel);
 
 	migrate_check_not_modified();
@@ -622,6 +631,7 @@ start_release(MigrateRelease *rel)
 		/* the refusal and its history rows are one transaction */
 		record_outcome(rel, "refused", edata);
 		SPI_commit();
+		release_recorded = true;
 		ReThrowError(edata);
 	}
 
@@ -641,7 +651,8 @@ start_release(MigrateRelease *rel)
 Datum
 migrate_run_release(PG_FUNCTION_ARGS)
 {
-	MigrateRelease rel;
+	MigrateRelease *rel;
+	volatile bool started = false;
 	MemoryContext oldcontext = CurrentMemoryContext;
 	MemoryContext runcxt;
 	ErrorData  *volatile edata = NULL;
@@ -665,43 +676,63 @@ migrate_run_release(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migrate functions that change state cannot be called from a migration"),
 				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
-	memset(&rel, 0, sizeof(rel));
-	rel.id = PG_GETARG_INT64(0);
 
-	/* a context that outlives the commits and the abort */
+	/*
+	 * A context that outlives the commits and the abort; the release lives
+	 * in it, not in a local that setjmp could not keep.
+	 */
 	runcxt = AllocSetContextCreate(TopMemoryContext, "migrate release",
 								   ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(runcxt);
+	rel = palloc0(sizeof(MigrateRelease));
+	rel->id = PG_GETARG_INT64(0);
+	release_checked = false;
+	release_recorded = false;
 	PG_TRY();
 	{
 		if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect_ext failed");
 		MemoryContextSwitchTo(runcxt);
-		start_release(&rel);
+		start_release(rel);
 		SPI_finish();
 		MemoryContextSwitchTo(runcxt);
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(oldcontext);
-		MemoryContextDelete(runcxt);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-
-	running_release = &rel;
-	PG_TRY();
-	{
-		migrate_run_procedure(rel.target);
-	}
-	PG_CATCH();
-	{
+		/*
+		 * Refused before it started: nothing of the release changed, or
+		 * the refusal is recorded.  Any other error of a due release is
+		 * its outcome.
+		 */
+		if (!release_checked || release_recorded)
+		{
+			MemoryContextSwitchTo(oldcontext);
+			MemoryContextDelete(runcxt);
+			PG_RE_THROW();
+		}
 		MemoryContextSwitchTo(runcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 	}
 	PG_END_TRY();
-	running_release = NULL;
+
+	if (edata == NULL)
+	{
+		started = true;
+		running_release = rel;
+		PG_TRY();
+		{
+			migrate_run_procedure(rel->target);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(runcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+		}
+		PG_END_TRY();
+		running_release = NULL;
+	}
 	MemoryContextSwitchTo(runcxt);
 
 	if (edata)
@@ -725,7 +756,10 @@ migrate_run_release(PG_FUNCTION_ARGS)
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed");
 	MemoryContextSwitchTo(runcxt);
-	record_outcome(&rel,
+	/* a release that failed before it started lost its job's removal */
+	if (edata && !started)
+		unschedule(rel);
+	record_outcome(rel,
 				   edata == NULL ? "succeeded" :
 				   (edata->sqlerrcode == MIGRATE_ERRCODE_RELEASE_CHANGED ||
 					edata->sqlerrcode == MIGRATE_ERRCODE_UNAPPROVED) ?
@@ -755,7 +789,7 @@ migrate_run_release(PG_FUNCTION_ARGS)
 		ReThrowError(copy);
 	}
 	ereport(NOTICE,
-			(errmsg("release " INT64_FORMAT " succeeded", rel.id)));
+			(errmsg("release " INT64_FORMAT " succeeded", rel->id)));
 	MemoryContextDelete(runcxt);
 	PG_RETURN_VOID();
 }
