@@ -19,10 +19,10 @@
  * settings are PGC_SUSET: a deploy role may neither turn the gate off nor
  * make itself an approver.
  *
- * The engine calls migrate_pending_check_hook (engine/plan.c) with the
- * migrations latest(), up(), apply() or run() is about to apply; the
- * hook set here refuses, naming all of them at once, those without a
- * valid approval.  Each refusal is a history row.  run() lets it commit
+ * The engine calls migrate_pending_check_hook (engine/plan.c, set by
+ * init.c) with the migrations latest(), up(), apply() or run() is about
+ * to apply; migrate_check_approvals() refuses, naming all of them at
+ * once, those without a valid approval.  Each refusal is a history row.  run() lets it commit
  * that row before the error; latest(), up() and apply() run in the
  * caller's transaction, which the error rolls back with the row (no
  * autonomous transaction is worth a background worker here): the
@@ -331,19 +331,17 @@ migrate_refuse_unapproved(const List *unapproved, bool release)
 }
 
 /*
- * The engine's check before it applies "entries": with
+ * Part of the engine's check before it applies "entries" (init.c): with
  * migrate.require_approval on, refuse those without a valid approval,
  * recording each refusal in the history (committed first when the caller
  * allows it, so that it survives the error).
  */
-static void
-check_pending(const List *entries, bool can_commit)
+void
+migrate_check_approvals(const List *entries, bool can_commit)
 {
 	List	   *unapproved;
 	ListCell   *lc;
 
-	/* a release runs exactly what was approved for it */
-	migrate_check_release(entries, can_commit);
 	if (!migrate_require_approval)
 		return;
 	unapproved = migrate_unapproved(entries);
@@ -549,7 +547,7 @@ migrate_record_plan(const char *version, int statements, List *locks,
 }
 
 /*
- * The approval settings, and the engine's check of pending migrations.
+ * The approval settings.
  */
 void
 migrate_approve_init(void)
@@ -582,6 +580,4 @@ migrate_approve_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
-
-	migrate_pending_check_hook = check_pending;
 }

@@ -10,7 +10,7 @@
  * then).  When it runs, it refuses if the pending migrations up to its
  * target are not exactly those, with those checksums and their approvals
  * standing: before it starts, and again inside run(), under the migrate
- * lock, through the engine's pending check (approve.c calls
+ * lock, through the engine's pending check (init.c calls
  * migrate_check_release()), so that nothing registered, changed or
  * revoked in between slips through.
  *

@@ -228,6 +228,7 @@ extern bool migrate_require_approval;
 extern char *migrate_approver_role;
 extern bool migrate_allow_self_approval;
 extern void migrate_approve_init(void);
+extern void migrate_check_approvals(const List *entries, bool can_commit);
 extern List *migrate_unapproved(const List *entries);
 extern char *migrate_approvers_text(void);
 extern void migrate_refuse_unapproved(const List *unapproved, bool release);
