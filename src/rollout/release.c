@@ -222,6 +222,25 @@ name_datum(const char *s)
 	return DirectFunctionCall1(namein, CStringGetDatum(s));
 }
 
+/* "s" as one word of a shell command line: in single quotes */
+static char *
+shell_quote(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '\'');
+	for (; *s; s++)
+	{
+		if (*s == '\'')
+			appendStringInfoString(&buf, "'\\''");
+		else
+			appendStringInfoChar(&buf, *s);
+	}
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
 static bool
 cron_installed(void)
 {
@@ -460,8 +479,8 @@ migrate_release(PG_FUNCTION_ARGS)
 
 		line = psprintf("%s psql -X -d %s -U %s -c 'CALL migrate.run_release(" INT64_FORMAT ")'",
 						schedule,
-						quote_identifier(get_database_name(MyDatabaseId)),
-						quote_identifier(role), id);
+						shell_quote(get_database_name(MyDatabaseId)),
+						shell_quote(role), id);
 		values[0] = Int64GetDatum(id);
 		values[1] = (Datum) 0;
 		values[2] = CStringGetTextDatum(line);
