@@ -672,7 +672,9 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.verifications', '');
 -- trail of the rollouts: their rows are never deleted, and only the
 -- columns that record a revocation, or a release's progress, change.
 -- plans keeps the last plan() of each migration (written after plan()'s
--- rollback), for review and approve().  All three are dumped.
+-- rollback), for review and approve().  approvals and releases are
+-- dumped; plans is not: plan() leaves a pg_dump of the database as it was
+-- (test/t/017_plan.pl), and the approvals keep the plan they saw.
 --
 ALTER TABLE migrate.history DROP CONSTRAINT history_action_check;
 ALTER TABLE migrate.history ADD CONSTRAINT history_action_check
@@ -695,9 +697,7 @@ CREATE TABLE migrate.plans (
 );
 
 COMMENT ON TABLE migrate.plans IS
-'the last migrate.plan() of each migration: the checksum of the text it ran, how many statements it measured, the locks it took, the relations it rewrote, its outcome (measured, failed, blocked, not measured) and why, when and by whom';
-
-SELECT pg_catalog.pg_extension_config_dump('migrate.plans', '');
+'the last migrate.plan() of each migration: the checksum of the text it ran, how many statements it measured, the locks it took, the relations it rewrote, its outcome (measured, failed, blocked, not measured) and why, when and by whom; not dumped';
 
 REVOKE ALL ON TABLE migrate.plans FROM PUBLIC;
 
