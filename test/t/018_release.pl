@@ -5,7 +5,8 @@
 # that moves.  A release scheduled a few seconds ahead (pg_cron runs it at
 # the next minute) applies what was approved, records its outcome and
 # removes its job; a release whose migration changed after it was
-# approved refuses, records why, and applies nothing.
+# approved refuses, records why, and applies nothing; a release whose
+# migration fails records the whole error.
 
 use strict;
 use warnings;
@@ -123,6 +124,34 @@ like(
 	'pg_cron saw it fail');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job}),
 	'0', 'and its job is gone too');
+
+# a migration that fails: the release records the whole error
+$node->safe_psql(
+	'postgres', q{
+SET migrate.allow_self_approval = on;
+SELECT migrate.remove('3');
+SELECT migrate.add('4', 'CREATE TABLE released_d (id int); SELECT 1/0', 'DROP TABLE released_d');
+SELECT migrate.approve('4', note => 'looks harmless');
+SELECT migrate.release(at => now() + interval '3 seconds', note => 'third');
+});
+wait_for_release(3);
+like(
+	$node->safe_psql(
+		'postgres', q{
+SELECT state || '|' || sqlstate || '|' || message || '|' || context
+  FROM migrate.release_status WHERE id = 3}),
+	qr/^failed\|22012\|division by zero\|.*up script of migration "4", statement 2 of 2/s,
+	'a failed release records the SQLSTATE, the message and the context');
+is( $node->safe_psql(
+		'postgres', q{
+SELECT string_agg(version || ':' || action, ',' ORDER BY id)
+  FROM migrate.history WHERE version = '4'}),
+	'4:approve,4:fail',
+	'the failure is in the history, as run() records it');
+is($node->safe_psql('postgres', q{SELECT to_regclass('released_d') IS NULL}),
+	't', 'and the failed migration is rolled back');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job}),
+	'0', 'its job is gone');
 
 $node->stop;
 done_testing();
