@@ -64,8 +64,8 @@ char	   *migrate_approver_role = NULL;
 bool		migrate_allow_self_approval = false;
 
 /*
- * The approval state of a migration, as the views migrate.status and
- * migrate.review show it ($1 version, $2 checksum).
+ * The approval state of migration "m" (a row of migrate.migrations), as
+ * the views migrate.status and migrate.review show it.
  */
 #define APPROVAL_STATE_SQL \
 	"(SELECT CASE" \
@@ -259,10 +259,11 @@ migrate_approvers_text(void)
 }
 
 /*
- * Whether the current user may approve (and revoke approvals).
+ * Whether the current user may approve, revoke approvals, and schedule
+ * or cancel releases.
  */
-static bool
-may_approve(void)
+bool
+migrate_may_approve(void)
 {
 	Oid			me = GetUserId();
 
@@ -276,15 +277,43 @@ may_approve(void)
 }
 
 static void
-refuse_approver(const char *version, const char *verb)
+refuse_approver(const char *version, bool approving)
 {
+	if (approving)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not approve migration \"%s\"",
+						migrate_current_user_name(), version),
+				 errdetail("Only %s may approve migrations or revoke approvals. Nothing was changed.",
+						   migrate_approvers_text()),
+				 errhint("Ask one of them to review it in migrate.review; a superuser designates the approvers with migrate.approver_role.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("role \"%s\" may not %s migration \"%s\"",
-					migrate_current_user_name(), verb, version),
+			 errmsg("role \"%s\" may not revoke the approval of migration \"%s\"",
+					migrate_current_user_name(), version),
 			 errdetail("Only %s may approve migrations or revoke approvals. Nothing was changed.",
 					   migrate_approvers_text()),
 			 errhint("Ask one of them to review it in migrate.review; a superuser designates the approvers with migrate.approver_role.")));
+}
+
+/*
+ * The hint of a refusal of "n" unapproved migrations, the first "version":
+ * who approves them, and how.
+ */
+static int
+approve_hint(int n, const char *version)
+{
+	if (n == 1 && migrate_allow_self_approval)
+		return errhint("Review it in migrate.review; then %s approves it with SELECT migrate.approve('%s', note => '...').",
+					   migrate_approvers_text(), version);
+	if (n == 1)
+		return errhint("Review it in migrate.review; then %s, not the role that registered it, approves it with SELECT migrate.approve('%s', note => '...').",
+					   migrate_approvers_text(), version);
+	if (migrate_allow_self_approval)
+		return errhint("Review them in migrate.review; then %s approves each with SELECT migrate.approve(version, note => '...').",
+					   migrate_approvers_text());
+	return errhint("Review them in migrate.review; then %s, not the role that registered it, approves each with SELECT migrate.approve(version, note => '...').",
+				   migrate_approvers_text());
 }
 
 /*
@@ -320,14 +349,7 @@ migrate_refuse_unapproved(const List *unapproved, bool release)
 					   states.data) :
 			 errdetail("migrate.require_approval is on (%s). Nothing was applied.",
 					   states.data),
-			 n == 1 ?
-			 errhint("Review it in migrate.review; then %s%s approves it with SELECT migrate.approve('%s', note => '...').",
-					 migrate_approvers_text(),
-					 migrate_allow_self_approval ? "" : _(", not the role that registered it,"),
-					 first->version) :
-			 errhint("Review them in migrate.review; then %s%s approves each with SELECT migrate.approve(version, note => '...').",
-					 migrate_approvers_text(),
-					 migrate_allow_self_approval ? "" : _(", not the role that registered it,"))));
+			 approve_hint(n, first->version)));
 }
 
 /*
@@ -360,8 +382,9 @@ migrate_check_approvals(const List *entries, bool can_commit)
 }
 
 /*
- * The pending migration "version" to approve or revoke, or an error:
- * unknown, applied, or the caller may not.  Fills in its name, up script,
+ * The pending migration "version" to approve ("approving") or whose
+ * approvals to revoke, or an error: unknown, applied, or the caller may
+ * not.  Fills in its name, up script,
  * checksum, registering role and approval state.
  */
 typedef struct ApprovalTarget
@@ -375,7 +398,7 @@ typedef struct ApprovalTarget
 } ApprovalTarget;
 
 static void
-load_target(const char *version, ApprovalTarget *t, const char *verb)
+load_target(const char *version, ApprovalTarget *t, bool approving)
 {
 	Datum		arg = CStringGetTextDatum(version);
 	bool		isnull;
@@ -403,15 +426,20 @@ load_target(const char *version, ApprovalTarget *t, const char *verb)
 	applied = DatumGetBool(migrate_store_getdatum(0, 6, &isnull));
 	t->state = migrate_store_getstr(0, 7);
 	migrate_store_done();
+	if (applied && approving)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" is not pending", version),
+				 errdetail("It is applied already: only a pending migration can be approved. Nothing was changed."),
+				 errhint("SELECT * FROM migrate.review lists the pending migrations.")));
 	if (applied)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration \"%s\" is not pending", version),
-				 errdetail("It is applied already: only a pending migration can be %s. Nothing was changed.",
-						   strcmp(verb, "approve") == 0 ? _("approved") : _("revoked")),
+				 errdetail("It is applied already: only the approval of a pending migration can be revoked. Nothing was changed."),
 				 errhint("SELECT * FROM migrate.review lists the pending migrations.")));
-	if (!may_approve())
-		refuse_approver(version, verb);
+	if (!migrate_may_approve())
+		refuse_approver(version, approving);
 }
 
 /*
@@ -437,7 +465,7 @@ migrate_approve(PG_FUNCTION_ARGS)
 	migrate_check_version(version, "version");
 	migrate_call_begin();
 	me = migrate_current_user_name();
-	load_target(version, &t, "approve");
+	load_target(version, &t, true);
 
 	if (!migrate_allow_self_approval && strcmp(t.added_by, me) == 0)
 		ereport(ERROR,
@@ -506,7 +534,7 @@ migrate_revoke_approval(PG_FUNCTION_ARGS)
 				 errdetail("A revocation records why. Nothing was changed."),
 				 errhint("SELECT migrate.revoke_approval('%s', note => 'why').", version)));
 	migrate_call_begin();
-	load_target(version, &t, "revoke the approval of");
+	load_target(version, &t, false);
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = name_datum(migrate_current_user_name());

@@ -253,29 +253,25 @@ cron_installed(void)
 }
 
 /*
- * Whether the current user may schedule or cancel releases: those who may
- * approve (approve.c's rule, repeated here through the setting).
+ * Refuse a caller who may not schedule or cancel releases: those who may
+ * approve may (approve.c).
  */
 static void
-check_releaser(const char *what)
+check_releaser(bool scheduling)
 {
-	Oid			me = GetUserId();
-	bool		allowed;
-
-	if (migrate_approver_role && migrate_approver_role[0] != '\0')
-	{
-		Oid			role = get_role_oid(migrate_approver_role, true);
-
-		allowed = OidIsValid(role) && is_member_of_role(me, role);
-	}
-	else
-		allowed = superuser() || has_privs_of_role(me, migrate_owner());
-	if (!allowed)
+	if (migrate_may_approve())
+		return;
+	if (scheduling)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("role \"%s\" may not %s", migrate_current_user_name(), what),
+				 errmsg("role \"%s\" may not schedule a release", migrate_current_user_name()),
 				 errdetail("Only %s may schedule or cancel releases. Nothing was changed.",
 						   migrate_approvers_text())));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" may not cancel a release", migrate_current_user_name()),
+			 errdetail("Only %s may schedule or cancel releases. Nothing was changed.",
+					   migrate_approvers_text())));
 }
 
 /*
@@ -405,7 +401,7 @@ migrate_release(PG_FUNCTION_ARGS)
 				 errdetail("A release applies approved pending migrations. Nothing was scheduled."),
 				 errhint("Revert with CALL migrate.run(target => 'zero') yourself.")));
 	migrate_call_begin();
-	check_releaser("schedule a release");
+	check_releaser(true);
 	me = migrate_current_user_name();
 	migrate_check_not_modified();
 	upto = migrate_target_key(target, &zero);
@@ -828,7 +824,7 @@ migrate_cancel_release(PG_FUNCTION_ARGS)
 				 errhint("SELECT * FROM migrate.release_status lists the releases.")));
 	memset(&rel, 0, sizeof(rel));
 	migrate_spi_connect();
-	check_releaser("cancel a release");
+	check_releaser(false);
 	load_release(PG_GETARG_INT64(0), &rel);
 	if (strcmp(rel.state, "scheduled") != 0)
 		refuse_not_scheduled(&rel);

@@ -231,6 +231,7 @@ extern void migrate_approve_init(void);
 extern void migrate_check_approvals(const List *entries, bool can_commit);
 extern List *migrate_unapproved(const List *entries);
 extern char *migrate_approvers_text(void);
+extern bool migrate_may_approve(void);
 extern void migrate_refuse_unapproved(const List *unapproved, bool release);
 extern void migrate_record_approval_event(const char *version,
 										  const char *name,
