@@ -772,13 +772,473 @@ COMMENT ON FUNCTION migrate.check(pg_catalog.text[]) IS
 'for CI and deploy gates: the summary, or an ERROR with SQLSTATE MG001 when a condition of fail_on (pending, modified, drift, unverified) holds; unverified runs verify() on the pending migrations and holds when a result is not ok';
 
 --
+-- 14. Approvals and release windows: a DBA reviews a pending migration
+--     (view review), approves its text (approve(), revoke_approval()),
+--     and schedules the rollout (release(), cancel_release(), run by
+--     pg_cron or by the cron line release() shows).
+--
+-- An approval is for one checksum: it is void as soon as the text
+-- changes.  With migrate.require_approval on, latest(), up(), run() and
+-- apply() refuse pending migrations without a valid approval, naming
+-- them.  Approvals keep the lint findings and the last plan() summary as
+-- they were when the approver read them.  Approvals, revocations and
+-- refusals are history rows too.  approvals and releases are the audit
+-- trail of the rollouts: their rows are never deleted, and only the
+-- columns that record a revocation, or a release's progress, change.
+-- plans keeps the last plan() of each migration (written after plan()'s
+-- rollback), for review and approve().  approvals and releases are
+-- dumped; plans is not: plan() leaves a pg_dump of the database as it was
+-- (test/t/017_plan.pl), and the approvals keep the plan they saw.
+--
+ALTER TABLE migrate.history DROP CONSTRAINT history_action_check;
+ALTER TABLE migrate.history ADD CONSTRAINT history_action_check
+    CHECK (action OPERATOR(pg_catalog.=) ANY
+           (ARRAY['apply', 'revert', 'forget', 'adopt', 'baseline', 'capture',
+                  'attempt', 'fail', 'mark_applied', 'mark_reverted',
+                  'approve', 'revoke_approval', 'refuse']));
+
+CREATE TABLE migrate.plans (
+    version         pg_catalog.text NOT NULL,
+    checksum        pg_catalog.text NOT NULL,
+    statements      pg_catalog.int4 NOT NULL,
+    locks           pg_catalog.text[] NOT NULL,
+    rewritten       pg_catalog.text[] NOT NULL,
+    outcome         pg_catalog.text NOT NULL,
+    note            pg_catalog.text,
+    planned_at      pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    planned_by      pg_catalog.name NOT NULL,
+    CONSTRAINT plans_pkey PRIMARY KEY (version)
+);
+
+COMMENT ON TABLE migrate.plans IS
+'the last migrate.plan() of each migration: the checksum of the text it ran, how many statements it measured, the locks it took, the relations it rewrote, its outcome (measured, failed, blocked, not measured) and why, when and by whom; not dumped';
+
+REVOKE ALL ON TABLE migrate.plans FROM PUBLIC;
+
+CREATE SEQUENCE migrate.approvals_id_seq;
+
+CREATE TABLE migrate.approvals (
+    id              pg_catalog.int8 NOT NULL
+                    DEFAULT pg_catalog.nextval('migrate.approvals_id_seq'::pg_catalog.regclass),
+    version         pg_catalog.text NOT NULL,
+    checksum        pg_catalog.text NOT NULL,
+    approved_at     pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    approved_by     pg_catalog.name NOT NULL,
+    session_role    pg_catalog.name NOT NULL DEFAULT session_user,
+    note            pg_catalog.text,
+    lint            pg_catalog.text[] NOT NULL,
+    plan            pg_catalog.jsonb,
+    revoked_at      pg_catalog.timestamptz,
+    revoked_by      pg_catalog.name,
+    revoke_note     pg_catalog.text,
+    CONSTRAINT approvals_pkey PRIMARY KEY (id),
+    CONSTRAINT approvals_revoked
+        CHECK ((revoked_at IS NULL) OPERATOR(pg_catalog.=) (revoked_by IS NULL))
+);
+
+ALTER SEQUENCE migrate.approvals_id_seq OWNED BY migrate.approvals.id;
+
+CREATE INDEX approvals_version_idx ON migrate.approvals (version, id);
+
+COMMENT ON TABLE migrate.approvals IS
+'every approve(): the migration, the checksum of the text approved, when, by whom, the note, the lint findings and the last plan() summary as they were then; revoke_approval() fills revoked_at, revoked_by and revoke_note; rows are never deleted';
+
+CREATE SEQUENCE migrate.releases_id_seq;
+
+CREATE TABLE migrate.releases (
+    id              pg_catalog.int8 NOT NULL
+                    DEFAULT pg_catalog.nextval('migrate.releases_id_seq'::pg_catalog.regclass),
+    target          pg_catalog.text,
+    at              pg_catalog.timestamptz NOT NULL,
+    role            pg_catalog.name NOT NULL,
+    approved        pg_catalog.jsonb NOT NULL,
+    state           pg_catalog.text NOT NULL DEFAULT 'scheduled',
+    note            pg_catalog.text,
+    scheduled_at    pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    scheduled_by    pg_catalog.name NOT NULL,
+    cron_job        pg_catalog.int8,
+    cron_line       pg_catalog.text,
+    started_at      pg_catalog.timestamptz,
+    finished_at     pg_catalog.timestamptz,
+    run_by          pg_catalog.name,
+    sqlstate        pg_catalog.text,
+    message         pg_catalog.text,
+    detail          pg_catalog.text,
+    hint            pg_catalog.text,
+    context         pg_catalog.text,
+    cancelled_by    pg_catalog.name,
+    CONSTRAINT releases_pkey PRIMARY KEY (id),
+    CONSTRAINT releases_state
+        CHECK (state OPERATOR(pg_catalog.=) ANY
+               (ARRAY['scheduled', 'running', 'succeeded', 'failed', 'refused', 'cancelled']))
+);
+
+ALTER SEQUENCE migrate.releases_id_seq OWNED BY migrate.releases.id;
+
+COMMENT ON TABLE migrate.releases IS
+'every release(): the target, when it runs and as which role, the pending migrations and the checksums approved when it was scheduled, its pg_cron job (or the cron line to install), its state (scheduled, running, succeeded, failed, refused, cancelled), when it started and finished, and the whole error of a failure or refusal; rows are never deleted';
+
+-- approvals and releases change only where a revocation, a cancellation
+-- or a release's progress is recorded; no row is deleted
+CREATE FUNCTION migrate.rollout_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $guard$
+BEGIN
+    -- (nested: OLD has the columns of its own table only)
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND TG_TABLE_NAME OPERATOR(pg_catalog.=) 'approvals' THEN
+        IF OLD.revoked_at IS NULL
+           AND (NEW.id, NEW.version, NEW.checksum, NEW.approved_at, NEW.approved_by,
+                NEW.session_role, NEW.note, NEW.lint, NEW.plan::pg_catalog.text)
+               IS NOT DISTINCT FROM
+               (OLD.id, OLD.version, OLD.checksum, OLD.approved_at, OLD.approved_by,
+                OLD.session_role, OLD.note, OLD.lint, OLD.plan::pg_catalog.text) THEN
+            RETURN NEW;
+        END IF;
+    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF OLD.state OPERATOR(pg_catalog.=) ANY (ARRAY['scheduled', 'running'])
+           AND (NEW.id, NEW.target, NEW.at, NEW.role, NEW.approved::pg_catalog.text,
+                NEW.scheduled_at, NEW.scheduled_by)
+               IS NOT DISTINCT FROM
+               (OLD.id, OLD.target, OLD.at, OLD.role, OLD.approved::pg_catalog.text,
+                OLD.scheduled_at, OLD.scheduled_by) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    RAISE EXCEPTION 'migrate.% is an audit trail', TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = pg_catalog.format('%s of its rows is not allowed: only a revocation, a cancellation or the progress of a release is recorded in place.', TG_OP),
+              HINT = 'Use migrate.revoke_approval() or migrate.cancel_release().';
+END
+$guard$;
+
+COMMENT ON FUNCTION migrate.rollout_guard() IS
+'trigger function that keeps migrate.approvals and migrate.releases an audit trail: no DELETE or TRUNCATE, and an UPDATE only records a revocation or the progress of a release';
+
+CREATE TRIGGER approvals_guard
+    BEFORE UPDATE OR DELETE ON migrate.approvals
+    FOR EACH ROW EXECUTE FUNCTION migrate.rollout_guard();
+CREATE TRIGGER approvals_no_truncate
+    BEFORE TRUNCATE ON migrate.approvals
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+CREATE TRIGGER releases_guard
+    BEFORE UPDATE OR DELETE ON migrate.releases
+    FOR EACH ROW EXECUTE FUNCTION migrate.rollout_guard();
+CREATE TRIGGER releases_no_truncate
+    BEFORE TRUNCATE ON migrate.releases
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.history_guard();
+ALTER TABLE migrate.approvals ENABLE ALWAYS TRIGGER approvals_guard;
+ALTER TABLE migrate.approvals ENABLE ALWAYS TRIGGER approvals_no_truncate;
+ALTER TABLE migrate.releases ENABLE ALWAYS TRIGGER releases_guard;
+ALTER TABLE migrate.releases ENABLE ALWAYS TRIGGER releases_no_truncate;
+
+SELECT pg_catalog.pg_extension_config_dump('migrate.approvals', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.approvals_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.releases', '');
+SELECT pg_catalog.pg_extension_config_dump('migrate.releases_id_seq', '');
+
+REVOKE ALL ON TABLE migrate.approvals FROM PUBLIC;
+REVOKE ALL ON TABLE migrate.releases FROM PUBLIC;
+
+-- status: the approval state of each pending migration (new columns go
+-- at the end of a view): approved (an approval of this checksum stands),
+-- approval void: text changed (only approvals of other text stand),
+-- approval revoked, or unapproved.  The views read migrate.approvals
+-- themselves, with their owner's privileges, as they read the registry.
+CREATE OR REPLACE VIEW migrate.status AS
+SELECT COALESCE(m.version, a.version) AS version,
+       COALESCE(m.name, a.name) AS name,
+       CASE
+           WHEN a.version IS NULL AND m.environments IS NOT NULL
+                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                         OPERATOR(pg_catalog.=) ANY (m.environments)) THEN 'skipped'
+           WHEN a.version IS NULL THEN 'pending'
+           WHEN m.version IS NOT NULL
+                AND m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
+           ELSE 'applied'
+       END AS state,
+       a.batch,
+       a.applied_at,
+       a.applied_by,
+       a.duration,
+       CASE
+           WHEN a.version IS NULL THEN m.down IS NOT NULL
+                AND pg_catalog.strpos(m.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
+           ELSE a.down IS NOT NULL
+                AND pg_catalog.strpos(a.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
+       END AS reversible,
+       COALESCE(a.transactional, m.transactional) AS transactional,
+       m.version IS NOT NULL AS registered,
+       m.environments,
+       h.action AS applied_as,
+       CASE WHEN h.action OPERATOR(pg_catalog.=) 'mark_applied' THEN h.detail END AS reason,
+       CASE WHEN a.version IS NULL THEN
+       (SELECT CASE
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
+                       THEN 'approved'
+                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
+                   ELSE 'unapproved'
+               END
+          FROM migrate.approvals p
+         WHERE p.version OPERATOR(pg_catalog.=) m.version) END AS approval
+  FROM migrate.migrations m
+  FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
+  LEFT JOIN migrate.history h ON h.id OPERATOR(pg_catalog.=) a.history_id
+ ORDER BY COALESCE(m.sort_key, a.sort_key);
+
+COMMENT ON VIEW migrate.status IS
+'every registered or applied migration in version order: state (applied, pending, modified, skipped in this environment), batch, when, by whom, how long, reversible, how it was applied (apply, mark_applied with its reason, adopt, baseline, capture), and for a pending one its approval (approved, unapproved, approval revoked, approval void: text changed)';
+
+CREATE OR REPLACE VIEW migrate.summary AS
+SELECT pg_catalog.count(*) FILTER (WHERE s.applied AND NOT s.modified) AS applied,
+       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped IS NOT TRUE) AS pending,
+       pg_catalog.count(*) FILTER (WHERE s.applied AND s.modified) AS modified,
+       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped) AS skipped,
+       migrate.current_version() AS current_version,
+       migrate.drift_count() AS drift,
+       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped IS NOT TRUE
+                                   AND s.approval OPERATOR(pg_catalog.<>) 'approved') AS unapproved
+  FROM (SELECT a.version IS NOT NULL AS applied,
+               COALESCE(m.checksum OPERATOR(pg_catalog.<>) a.checksum, false) AS modified,
+               m.environments IS NOT NULL
+               AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
+                        OPERATOR(pg_catalog.=) ANY (m.environments)) AS skipped,
+               CASE WHEN a.version IS NULL THEN
+               (SELECT CASE
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
+                       THEN 'approved'
+                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
+                   ELSE 'unapproved'
+               END
+          FROM migrate.approvals p
+         WHERE p.version OPERATOR(pg_catalog.=) m.version) END AS approval
+          FROM migrate.migrations m
+          FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version) s;
+
+COMMENT ON VIEW migrate.summary IS
+'one row: how many migrations are applied, pending, modified and skipped, the current version, how many DDL statements ran outside migrations (drift), and how many pending migrations have no valid approval (unapproved)';
+
+-- check() fails on 'unapproved' too (section 13's check() with one
+-- more condition)
+CREATE OR REPLACE FUNCTION migrate.check(fail_on pg_catalog.text[] DEFAULT ARRAY['pending', 'modified', 'drift'])
+RETURNS migrate.summary
+LANGUAGE plpgsql VOLATILE
+AS $check$
+DECLARE
+    s migrate.summary;
+    problems pg_catalog.text[] := '{}';
+    unknown pg_catalog.text;
+    failed pg_catalog.text;
+    nfailed pg_catalog.int8 := 0;
+BEGIN
+    IF fail_on IS NULL THEN
+        RAISE EXCEPTION 'argument "fail_on" of migrate.check() must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the conditions that fail the check, a subset of ARRAY[''pending'', ''modified'', ''drift'', ''unapproved'', ''unverified''], or ''{}'' for none.';
+    END IF;
+    SELECT f INTO unknown FROM pg_catalog.unnest(fail_on) f
+     WHERE f IS NULL OR f OPERATOR(pg_catalog.<>) ALL (ARRAY['pending', 'modified', 'drift', 'unapproved', 'unverified'])
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown condition % in argument "fail_on" of migrate.check()',
+                        COALESCE(pg_catalog.quote_literal(unknown), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The conditions are ''pending'', ''modified'', ''drift'', ''unapproved'' and ''unverified''.';
+    END IF;
+    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on)
+       AND NOT pg_catalog.has_function_privilege('migrate.verify(pg_catalog.text)', 'EXECUTE') THEN
+        RAISE EXCEPTION 'permission denied for function migrate.verify(), which condition ''unverified'' of migrate.check() runs'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Grant EXECUTE on migrate.verify(text) to the role as latest() is granted, or leave ''unverified'' out of fail_on.';
+    END IF;
+
+    SELECT * INTO s FROM migrate.summary;
+    IF 'pending' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.pending OPERATOR(pg_catalog.=) 1
+                                   THEN '%s migration is pending.'
+                                   ELSE '%s migrations are pending.' END, s.pending);
+    END IF;
+    IF 'modified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.modified OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.modified OPERATOR(pg_catalog.=) 1
+                                   THEN '%s applied migration is modified.'
+                                   ELSE '%s applied migrations are modified.' END, s.modified);
+    END IF;
+    IF 'drift' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.drift OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.drift OPERATOR(pg_catalog.=) 1
+                                   THEN '%s DDL statement ran outside migrations.'
+                                   ELSE '%s DDL statements ran outside migrations.' END, s.drift);
+    END IF;
+    IF 'unapproved' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.unapproved OPERATOR(pg_catalog.>) 0 THEN
+        problems := problems OPERATOR(pg_catalog.||)
+            pg_catalog.format(CASE WHEN s.unapproved OPERATOR(pg_catalog.=) 1
+                                   THEN '%s pending migration has no valid approval.'
+                                   ELSE '%s pending migrations have no valid approval.' END, s.unapproved);
+    END IF;
+    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%s)', v.version, v.result), ', '
+                                     ORDER BY v.n),
+               pg_catalog.count(*)
+          INTO failed, nfailed
+          FROM migrate.verify() WITH ORDINALITY v(version, name, result, detail, n)
+         WHERE v.result OPERATOR(pg_catalog.<>) 'ok';
+        IF nfailed OPERATOR(pg_catalog.>) 0 THEN
+            problems := problems OPERATOR(pg_catalog.||)
+                pg_catalog.format(CASE WHEN nfailed OPERATOR(pg_catalog.=) 1
+                                       THEN 'Pending migration %s did not pass verify().'
+                                       ELSE 'Pending migrations %s did not pass verify().' END, failed);
+        END IF;
+    END IF;
+    IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'migrate check failed'
+            USING ERRCODE = 'MG001',
+                  DETAIL = pg_catalog.array_to_string(problems, ' '),
+                  HINT = CASE WHEN nfailed OPERATOR(pg_catalog.>) 0
+                              THEN 'SELECT * FROM migrate.verify() shows why each migration did not pass, SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations.'
+                              ELSE 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations; apply with migrate.latest(), capture drift with migrate.capture().' END;
+    END IF;
+    RETURN s;
+END
+$check$;
+
+COMMENT ON FUNCTION migrate.check(pg_catalog.text[]) IS
+'for CI and deploy gates: the summary, or an ERROR with SQLSTATE MG001 when a condition of fail_on (pending, modified, drift, unapproved, unverified) holds; unverified runs verify() on the pending migrations and holds when a result is not ok';
+
+-- what a DBA reads before approving: each pending migration's text, its
+-- author, its lint findings now, its last plan() and verify() of this
+-- very text, and its approvals
+CREATE VIEW migrate.review AS
+SELECT m.version,
+       m.name,
+       m.up,
+       m.down,
+       m.transactional,
+       m.checksum,
+       m.added_by AS author,
+       m.added_at,
+       ARRAY(SELECT l.severity OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) l.rule
+                    OPERATOR(pg_catalog.||) ' (statement ' OPERATOR(pg_catalog.||) l.statement
+                    OPERATOR(pg_catalog.||) '): ' OPERATOR(pg_catalog.||) l.message
+               FROM migrate.lint(m.version) l) AS lint,
+       p.outcome AS plan_outcome,
+       p.statements AS plan_statements,
+       p.locks AS plan_locks,
+       p.rewritten AS plan_rewritten,
+       p.planned_at,
+       v.result AS verify_result,
+       v.detail AS verify_detail,
+       v.verified_at,
+       (SELECT CASE
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
+                       THEN 'approved'
+                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
+                   ELSE 'unapproved'
+               END
+          FROM migrate.approvals p
+         WHERE p.version OPERATOR(pg_catalog.=) m.version) AS approval,
+       ARRAY(SELECT pg_catalog.format('%s at %s%s', ap.approved_by,
+                                      pg_catalog.to_char(ap.approved_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
+                                      ': ' OPERATOR(pg_catalog.||) ap.note)
+               FROM migrate.approvals ap
+              WHERE ap.version OPERATOR(pg_catalog.=) m.version
+                AND ap.checksum OPERATOR(pg_catalog.=) m.checksum
+                AND ap.revoked_at IS NULL
+              ORDER BY ap.id) AS approved_by
+  FROM migrate.migrations m
+  LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
+  LEFT JOIN migrate.plans p ON p.version OPERATOR(pg_catalog.=) m.version
+                           AND p.checksum OPERATOR(pg_catalog.=) m.checksum
+  LEFT JOIN migrate.verifications v ON v.version OPERATOR(pg_catalog.=) m.version
+                                   AND v.checksum OPERATOR(pg_catalog.=) m.checksum
+ WHERE a.version IS NULL
+ ORDER BY m.sort_key;
+
+COMMENT ON VIEW migrate.review IS
+'what to read before approving: each pending migration in order with its text, author, lint findings, the last plan() and verify() of this text, its approval state and who approved it';
+
+REVOKE ALL ON TABLE migrate.review FROM PUBLIC;
+
+CREATE FUNCTION migrate.approve(version pg_catalog.text, note pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_approve'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.approve(pg_catalog.text, pg_catalog.text) IS
+'approve the current text of a pending migration (its checksum), recording who, when, the note, the lint findings and the last plan() summary; returns the approval''s id; only members of migrate.approver_role (by default superusers and the extension owner), and not the role that registered it unless migrate.allow_self_approval is on';
+
+CREATE FUNCTION migrate.revoke_approval(version pg_catalog.text, note pg_catalog.text)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_revoke_approval'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.revoke_approval(pg_catalog.text, pg_catalog.text) IS
+'revoke the standing approvals of a pending migration, with why; returns how many were revoked; only those who may approve';
+
+CREATE FUNCTION migrate.release(target pg_catalog.text DEFAULT NULL,
+    at pg_catalog.timestamptz DEFAULT NULL, role pg_catalog.name DEFAULT NULL,
+    note pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'migrate_release'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.release(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.name, pg_catalog.text) IS
+'schedule the approved rollout of the pending migrations (up to target) at a time (minute granularity, rounded up; now by default), to run as CALL migrate.run(target) would as a role (the caller by default): with a pg_cron job when pg_cron is installed, else a NOTICE with the cron line to install; returns the release''s id';
+
+CREATE PROCEDURE migrate.run_release(id pg_catalog.int8)
+AS 'MODULE_PATHNAME', 'migrate_run_release'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE migrate.run_release(pg_catalog.int8) IS
+'run a scheduled release: refuse if what would run differs from what was approved when it was scheduled, else CALL migrate.run(target), committing after each migration; record the outcome with the whole error in migrate.releases';
+
+CREATE FUNCTION migrate.cancel_release(id pg_catalog.int8)
+RETURNS void
+AS 'MODULE_PATHNAME', 'migrate_cancel_release'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION migrate.cancel_release(pg_catalog.int8) IS
+'cancel a scheduled release and remove its pg_cron job';
+
+CREATE VIEW migrate.release_status AS
+SELECT r.id, r.target, r.at, r.role, r.state,
+       ARRAY(SELECT e OPERATOR(pg_catalog.->>) 'version'
+               FROM pg_catalog.jsonb_array_elements(r.approved) e) AS versions,
+       r.scheduled_by, r.scheduled_at, r.cron_job, r.cron_line,
+       r.started_at, r.finished_at, r.run_by,
+       r.sqlstate, r.message, r.detail, r.hint, r.context,
+       r.note, r.cancelled_by
+  FROM migrate.releases r
+ ORDER BY r.id;
+
+COMMENT ON VIEW migrate.release_status IS
+'scheduled and finished releases in order: target, when, as which role, state, the versions approved for it, its pg_cron job or cron line, when it started and finished, and the error of a failed or refused one';
+
+REVOKE ALL ON TABLE migrate.release_status FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.approve(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.revoke_approval(pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.release(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE migrate.run_release(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.cancel_release(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION migrate.rollout_guard() FROM PUBLIC;
+
+--
 -- 15. status and summary read rows kept up to date, not a join.
 --
 -- With 10,000 migrations the status view took 30 ms: it joined the
 -- registry, the applied set and the history and sorted the result on
 -- every read, and deploy gates and dashboards read it every few seconds.
--- Now a C trigger on migrate.migrations and migrate.applied rewrites the
--- status row of each version they change (src/engine/status.c) in
+-- Now a C trigger on migrate.migrations, migrate.applied and
+-- migrate.approvals rewrites the status row of each version they change (src/engine/status.c) in
 -- migrate.status_rows, and status and summary read that table.  The rows
 -- are derived: they are not dumped, and the triggers rebuild them when a
 -- restore loads the registry and the applied set.
@@ -833,6 +1293,17 @@ SELECT m.version,
        m.environments,
        a.applied_as,
        a.reason,
+       -- section 14's approval state of a pending migration
+       CASE WHEN a.version IS NULL THEN
+       (SELECT CASE
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
+                       THEN 'approved'
+                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
+                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
+                   ELSE 'unapproved'
+               END
+          FROM migrate.approvals p
+         WHERE p.version OPERATOR(pg_catalog.=) m.version) END AS approval,
        m.sort_key
   FROM migrate.migrations m
   LEFT JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
@@ -851,6 +1322,7 @@ SELECT a.version,
        NULL::pg_catalog.text[],
        a.applied_as,
        a.reason,
+       NULL::pg_catalog.text,
        a.sort_key
   FROM migrate.applied a
  WHERE NOT EXISTS (SELECT FROM migrate.migrations m
@@ -892,12 +1364,18 @@ CREATE TRIGGER applied_status_sync
 CREATE TRIGGER applied_status_sync_truncate
     AFTER TRUNCATE ON migrate.applied
     FOR EACH STATEMENT EXECUTE FUNCTION migrate.status_sync();
+-- an approval or a revocation changes a pending migration's approval
+-- (approvals cannot be truncated: section 14's guard)
+CREATE TRIGGER approvals_status_sync
+    AFTER INSERT OR UPDATE OR DELETE ON migrate.approvals
+    FOR EACH ROW EXECUTE FUNCTION migrate.status_sync();
 
 -- also under session_replication_role = replica, as the history guards
 ALTER TABLE migrate.migrations ENABLE ALWAYS TRIGGER migrations_status_sync;
 ALTER TABLE migrate.migrations ENABLE ALWAYS TRIGGER migrations_status_sync_truncate;
 ALTER TABLE migrate.applied ENABLE ALWAYS TRIGGER applied_status_sync;
 ALTER TABLE migrate.applied ENABLE ALWAYS TRIGGER applied_status_sync_truncate;
+ALTER TABLE migrate.approvals ENABLE ALWAYS TRIGGER approvals_status_sync;
 
 INSERT INTO migrate.status_rows
 SELECT * FROM migrate.status_source ORDER BY sort_key;
@@ -921,7 +1399,8 @@ SELECT s.version,
        s.registered,
        s.environments,
        s.applied_as,
-       s.reason
+       s.reason,
+       s.approval
   FROM migrate.status_rows s
  ORDER BY s.sort_key;
 
@@ -933,8 +1412,12 @@ SELECT pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'applied
        pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending'
                                    AND s.skipped) AS skipped,
        migrate.current_version() AS current_version,
-       migrate.drift_count() AS drift
+       migrate.drift_count() AS drift,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'pending'
+                                   AND NOT s.skipped
+                                   AND s.approval OPERATOR(pg_catalog.<>) 'approved') AS unapproved
   FROM (SELECT r.state,
+               r.approval,
                r.environments IS NOT NULL
                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
                         OPERATOR(pg_catalog.=) ANY (r.environments)) AS skipped

@@ -47,12 +47,14 @@ suite_of() {
 
 # What the suite needs inside the chroot (test/lib.sh ensure_packages
 # finds them installed and installs nothing), with the extensions the
-# coexistence test (test/t/014_coexist.pl) runs with.  The suites move
+# coexistence test (test/t/014_coexist.pl) runs with, and pg_cron, which
+# runs the releases of test/t/018_release.pl.  The suites move
 # (sid every day), so versions are not pinned here: the log of each run
 # lists what was installed.
 packages_of() {
     echo "postgresql-$1 postgresql-server-dev-$1 libpq-dev make gcc libc6-dev libipc-run-perl rsync passwd" \
         "postgresql-$1-pgaudit postgresql-$1-partman postgresql-$1-postgis-3 postgresql-$1-postgis-3-scripts" \
+        "postgresql-$1-cron" \
         "$(compilers_of "$1")"
 }
 

@@ -128,6 +128,7 @@ extern ErrorData *migrate_subtransaction_error(MigrateWork work, void *arg);
 extern int64 migrate_sequence_next(Oid seqid);
 
 /* in store.c */
+extern Oid	migrate_owner(void);
 extern int	migrate_store_exec(MigrateQuery *query, Datum *values,
 							   const char *nulls, long count);
 extern char *migrate_store_getstr(int row, int col);

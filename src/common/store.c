@@ -65,7 +65,7 @@ typedef struct CatalogMode
 /*
  * The owner of schema "migrate": the role the bookkeeping runs as.
  */
-static Oid
+Oid
 migrate_owner(void)
 {
 	Oid			nspid = get_namespace_oid(MIGRATE_SCHEMA, true);

@@ -163,6 +163,9 @@ apply_batch(List *plan, bool dry_run)
 	ab.results = NIL;
 	ab.resultcxt = CurrentMemoryContext;
 
+	/* a dry run, like plan(), is how a reviewer sees what is to approve */
+	if (!dry_run)
+		migrate_check_pending(plan, false);
 	migrate_progress_begin(list_length(plan));
 	PG_TRY();
 	{

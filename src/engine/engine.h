@@ -239,7 +239,20 @@ extern const char *migrate_register_args(FunctionCallInfo fcinfo,
 										 char **version);
 extern bool migrate_transactional_arg(FunctionCallInfo fcinfo, int argno);
 
+/*
+ * Called with the pending migrations a call is about to apply (a List of
+ * MigratePlanEntry), before any of them runs: latest(), up(), apply() and
+ * run() share it.  The rollout subsystem sets it for
+ * migrate.require_approval and raises the error that names every
+ * migration it refuses; "can_commit" says the caller (run()) lets it
+ * commit what it records before raising it.
+ */
+typedef void (*migrate_pending_check_hook_type) (const List *entries,
+												 bool can_commit);
+extern PGDLLIMPORT migrate_pending_check_hook_type migrate_pending_check_hook;
+
 /* in plan.c */
+extern void migrate_check_pending(const List *entries, bool can_commit);
 extern void migrate_check_not_modified(void);
 extern char *migrate_highest_applied(void);
 extern MigratePlanEntry *migrate_highest_applied_entry(void);
@@ -275,6 +288,9 @@ extern List *migrate_plan_applies(const bytea *upto,
 								  bool allow_non_transactional);
 extern List *migrate_plan_reverts(bool all, const bytea *above,
 								  bool allow_non_transactional);
+
+/* in procedure.c */
+extern void migrate_run_procedure(const char *target);
 
 /* in seed.c */
 extern void migrate_check_seed_name(const char *name);

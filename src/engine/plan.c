@@ -511,6 +511,20 @@ migrate_target_key(const char *to, bool *zero)
 	return key;
 }
 
+/* set by the rollout subsystem (migrate.require_approval) */
+migrate_pending_check_hook_type migrate_pending_check_hook = NULL;
+
+/*
+ * Let the hook refuse the pending migrations "entries" before any of
+ * them is applied.
+ */
+void
+migrate_check_pending(const List *entries, bool can_commit)
+{
+	if (entries != NIL && migrate_pending_check_hook)
+		migrate_pending_check_hook(entries, can_commit);
+}
+
 /*
  * The pending migrations to apply, in order: all, or those up to and
  * including "upto" (a sort key).  Refuses if any of them is not

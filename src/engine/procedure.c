@@ -250,6 +250,7 @@ migrate_run(PG_FUNCTION_ARGS)
 		batch = migrate_next_batch();
 		if (applies != NIL)
 			migrate_warn_drift();
+		migrate_check_pending(applies, true);
 
 		if (reverts == NIL && applies == NIL)
 			ereport(NOTICE,
@@ -290,4 +291,23 @@ migrate_run(PG_FUNCTION_ARGS)
 	MemoryContextDelete(runcxt);
 
 	PG_RETURN_VOID();
+}
+
+/*
+ * Run CALL migrate.run(target) from C code that is itself a procedure
+ * called outside a transaction block (run_release()), with the same
+ * commits.
+ */
+void
+migrate_run_procedure(const char *target)
+{
+	LOCAL_FCINFO(callinfo, 1);
+	CallContext *context = makeNode(CallContext);
+
+	context->atomic = false;
+	InitFunctionCallInfoData(*callinfo, NULL, 1, InvalidOid,
+							 (Node *) context, NULL);
+	callinfo->args[0].value = target ? CStringGetTextDatum(target) : (Datum) 0;
+	callinfo->args[0].isnull = target == NULL;
+	(void) migrate_run(callinfo);
 }

@@ -7,8 +7,10 @@
  * The status view used to join the registry, the applied set and the
  * history on every read, then sort the result: 30 ms with 10,000
  * migrations, for a view a deploy gate or a dashboard reads every few
- * seconds.  Now each change of migrate.migrations or migrate.applied
- * rewrites the status row of the version it touched, computed by the view
+ * seconds.  Now each change of migrate.migrations, migrate.applied or
+ * migrate.approvals (a pending migration's approval is a column of
+ * status) rewrites the status row of the version it touched, computed by
+ * the view
  * migrate.status_source, in the same transaction; reading status is a
  * scan of migrate.status_rows in version order.
  *
@@ -44,7 +46,10 @@ PG_FUNCTION_INFO_V1(migrate_status_sync);
 /*
  * The row of a version is updated in place rather than deleted and
  * inserted again: when no indexed column changes and its page has room,
- * the update is a HOT one that writes no index entry.
+ * the update is a HOT one that writes no index entry.  The SET list
+ * names every column of migrate.status_source but version: a column
+ * added there must be added here (test/sql/12_status.sql compares the
+ * rows with the view after every kind of change).
  */
 static MigrateQuery upsert_version_query = {
 	.sql =
@@ -54,12 +59,13 @@ static MigrateQuery upsert_version_query = {
 		" ON CONFLICT (version) DO UPDATE"
 		" SET (name, state, batch, applied_at, applied_by, duration, reversible,"
 		"      transactional, registered, environments, applied_as, reason,"
-		"      sort_key) ="
+		"      approval, sort_key) ="
 		"     ROW(excluded.name, excluded.state, excluded.batch,"
 		"         excluded.applied_at, excluded.applied_by, excluded.duration,"
 		"         excluded.reversible, excluded.transactional,"
 		"         excluded.registered, excluded.environments,"
-		"         excluded.applied_as, excluded.reason, excluded.sort_key)",
+		"         excluded.applied_as, excluded.reason, excluded.approval,"
+		"         excluded.sort_key)",
 	.nargs = 1,
 	.argtypes = {TEXTOID}
 };
@@ -108,9 +114,9 @@ sync_version_of(HeapTuple tuple, TupleDesc tupdesc)
 }
 
 /*
- * migrate.status_sync(): AFTER trigger of migrate.migrations and
- * migrate.applied, FOR EACH ROW (INSERT, UPDATE, DELETE) and FOR EACH
- * STATEMENT (TRUNCATE).
+ * migrate.status_sync(): AFTER trigger of migrate.migrations,
+ * migrate.applied and migrate.approvals, FOR EACH ROW (INSERT, UPDATE,
+ * DELETE), and of the first two FOR EACH STATEMENT (TRUNCATE).
  */
 Datum
 migrate_status_sync(PG_FUNCTION_ARGS)

@@ -14,6 +14,18 @@
 #include "rollout/rollout.h"
 
 /*
+ * The engine's check of the pending migrations a call is about to apply:
+ * a release runs exactly what was approved for it (release.c), and with
+ * migrate.require_approval only approved migrations run (approve.c).
+ */
+static void
+check_pending(const List *entries, bool can_commit)
+{
+	migrate_check_release(entries, can_commit);
+	migrate_check_approvals(entries, can_commit);
+}
+
+/*
  * Called once by _PG_init().
  */
 void
@@ -21,4 +33,6 @@ migrate_rollout_init(void)
 {
 	migrate_lint_init();
 	migrate_measure_init();
+	migrate_approve_init();
+	migrate_pending_check_hook = check_pending;
 }

@@ -225,6 +225,35 @@ migrate_lint(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The findings of up script "up" of migration "version", one line each
+ * ("severity rule (statement n): message"), as view migrate.review shows
+ * them: what approve() records as the approver saw it.
+ */
+List *
+migrate_lint_lines(const char *version, const char *up, bool transactional)
+{
+	MigrateScript *script;
+	List	   *findings;
+	List	   *lines = NIL;
+	ListCell   *lc;
+	int			nestlevel;
+
+	script = migrate_parse_script(version, "up", up, false);
+	nestlevel = enter_caller_search_path();
+	findings = migrate_lint_script(script, transactional);
+	leave_caller_search_path(nestlevel);
+	foreach(lc, findings)
+	{
+		MigrateLintFinding *f = (MigrateLintFinding *) lfirst(lc);
+
+		lines = lappend(lines, psprintf("%s %s (statement %d): %s",
+										migrate_lint_severity_name(f->severity),
+										f->rule, f->statement, f->message));
+	}
+	return lines;
+}
+
+/*
  * lint_sql(script text) returns setof record
  *
  * The findings of a script, as it would be registered: in one

@@ -654,6 +654,70 @@ return_rows(FunctionCallInfo fcinfo, List *rows)
 	}
 }
 
+/* "to" with the strings of "from" it does not have yet */
+static List *
+add_strings(List *to, List *from)
+{
+	ListCell   *lc;
+
+	foreach(lc, from)
+		if (!string_member(to, (char *) lfirst(lc)))
+			to = lappend(to, lfirst(lc));
+	return to;
+}
+
+/*
+ * Record each migration's summary of this plan in migrate.plans, for
+ * view migrate.review and approve(): after the rollback, so that it
+ * stays.  A migration's rows are consecutive: the statements it ran, then
+ * the row of its failure or of its not being measured.
+ */
+static void
+record_plans(List *rows)
+{
+	ListCell   *lc;
+	const char *version = NULL;
+	int			statements = 0;
+	List	   *locks = NIL;
+	List	   *rewritten = NIL;
+	const char *outcome = NULL;
+	const char *note = NULL;
+
+	foreach(lc, rows)
+	{
+		PlanRow    *r = (PlanRow *) lfirst(lc);
+
+		if (r->version == NULL)
+			continue;			/* a sequence's row */
+		if (version == NULL || strcmp(version, r->version) != 0)
+		{
+			if (version)
+				migrate_record_plan(version, statements, locks, rewritten,
+									outcome, note);
+			version = r->version;
+			statements = 0;
+			locks = NIL;
+			rewritten = NIL;
+			outcome = "measured";
+			note = NULL;
+		}
+		if (r->duration_us >= 0)
+		{
+			statements++;
+			locks = add_strings(locks, r->locks);
+			rewritten = add_strings(rewritten, r->rewritten);
+		}
+		else
+		{
+			outcome = r->outcome;
+			note = r->note;
+		}
+	}
+	if (version)
+		migrate_record_plan(version, statements, locks, rewritten, outcome,
+							note);
+}
+
 /*
  * plan(target text) returns setof (version, statement, sql, duration,
  *		locks, rewritten, rows, wal_bytes, conflicts, outcome, sqlstate,
@@ -728,6 +792,7 @@ migrate_plan(PG_FUNCTION_ARGS)
 							   "plan: %d migrations measured and rolled back",
 							   pr.measured, pr.measured)));
 
+	record_plans(pr.rows);
 	MemoryContextDelete(pr.stmtcxt);
 	SPI_finish();
 	if (debug_query_string)

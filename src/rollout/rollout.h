@@ -244,4 +244,49 @@ extern int64 migrate_own_sequence_restore(MigrateOwnSequence *s, int64 explained
 #define MIGRATE_VERIFY_SCHEMA_DIFFERS	"schema differs"
 #define MIGRATE_VERIFY_NOT_REPEATABLE	"not repeatable"
 
+/*
+ * approvals (approve.c) and releases (release.c)
+ */
+
+/* SQLSTATE of a refusal of unapproved migrations */
+#define MIGRATE_ERRCODE_UNAPPROVED	MAKE_SQLSTATE('M', 'G', '0', '0', '3')
+/* SQLSTATE of a release that differs from what was approved */
+#define MIGRATE_ERRCODE_RELEASE_CHANGED	MAKE_SQLSTATE('M', 'G', '0', '0', '4')
+
+/* A pending migration without a valid approval. */
+typedef struct MigrateUnapproved
+{
+	char	   *version;
+	char	   *name;
+	char	   *checksum;
+	char	   *state;			/* unapproved, approval revoked, approval
+								 * void: text changed */
+} MigrateUnapproved;
+
+/* in approve.c */
+extern bool migrate_require_approval;
+extern char *migrate_approver_role;
+extern bool migrate_allow_self_approval;
+extern void migrate_approve_init(void);
+extern void migrate_check_approvals(const List *entries, bool can_commit);
+extern List *migrate_unapproved(const List *entries);
+extern char *migrate_approvers_text(void);
+extern bool migrate_may_approve(void);
+extern void migrate_refuse_unapproved(const List *unapproved, bool release);
+extern void migrate_record_approval_event(const char *version,
+										  const char *name,
+										  const char *checksum,
+										  const char *action,
+										  const char *detail);
+extern void migrate_record_plan(const char *version, int statements,
+								List *locks, List *rewritten,
+								const char *outcome, const char *note);
+
+/* in release.c */
+extern void migrate_check_release(const List *entries, bool can_commit);
+
+/* in lint.c */
+extern List *migrate_lint_lines(const char *version, const char *up,
+								bool transactional);
+
 #endif							/* MIGRATE_ROLLOUT_H */

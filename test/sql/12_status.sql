@@ -89,6 +89,17 @@ RESET session_replication_role;
 SELECT * FROM in_step;
 SELECT version, state FROM migrate.status WHERE version = '13';
 
+-- an approval and its revocation rewrite the pending migration's row
+SET migrate.allow_self_approval = on;
+SELECT migrate.approve('13', note => 'a no-op') > 0 AS approved;
+SELECT * FROM in_step;
+SELECT version, approval FROM migrate.status WHERE version = '13';
+SELECT migrate.revoke_approval('13', 'not yet');
+SELECT * FROM in_step;
+SELECT version, approval FROM migrate.status WHERE version = '13';
+SELECT unapproved FROM migrate.summary;
+RESET migrate.allow_self_approval;
+
 -- a version renamed by hand moves its row; TRUNCATE rebuilds every row
 BEGIN;
 UPDATE migrate.migrations SET version = '14' WHERE version = '13';

@@ -46,7 +46,7 @@ like($err, qr/DETAIL:  1 migration is pending\./, 'and the count in the detail')
 $node->safe_psql('postgres', 'SELECT count(*) FROM migrate.latest()');
 ($status, $out, $err) = gate('-c', 'SELECT migrate.check()');
 is($status, 0, 'and exits 0 once everything is applied');
-like($out, qr/\(1,0,0,0,1,0\)/, 'printing the summary');
+like($out, qr/\(1,0,0,0,1,0,0\)/, 'printing the summary');
 
 $node->stop;
 done_testing();
