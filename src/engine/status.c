@@ -32,11 +32,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "engine/engine.h"
@@ -92,6 +95,19 @@ static MigrateQuery rebuild_query = {
 	.nargs = 0
 };
 
+/* migrate.status_rows */
+static Oid
+status_rows_relid(void)
+{
+	Oid			nspid = get_namespace_oid(MIGRATE_SCHEMA, false);
+	Oid			relid = get_relname_relid("status_rows", nspid);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "status_sync: relation \"%s.status_rows\" does not exist",
+			 MIGRATE_SCHEMA);
+	return relid;
+}
+
 /*
  * Rewrite the status row of the version of a row of the table the trigger
  * fired on.
@@ -130,6 +146,20 @@ migrate_status_sync(PG_FUNCTION_ARGS)
 		elog(ERROR, "status_sync: must be fired AFTER");
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
+
+	/*
+	 * A row is computed from what this transaction sees of the registry,
+	 * the applied set and the approvals.  Two transactions that change
+	 * them at once without the migrate lock (the jobs of a pg_restore -j
+	 * loading migrations and applied side by side) would each compute it
+	 * without the other's rows, and the last to write would win.  So the
+	 * sync takes a lock on status_rows that conflicts with itself, held to
+	 * the end of the transaction: the second waits for the first to
+	 * commit, then sees its rows (a new snapshot, in READ COMMITTED).
+	 * Readers of status take ACCESS SHARE, which it does not block.
+	 * Deploys already serialise on the migrate lock, taken first.
+	 */
+	LockRelationOid(status_rows_relid(), ShareRowExclusiveLock);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
