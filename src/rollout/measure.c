@@ -99,7 +99,7 @@ typedef struct PlanRun
 	int			measured;		/* migrations run */
 	bool		step_started;	/* a statement of the step has begun */
 	ErrorData  *edata;			/* the failure that stopped the steps */
-	HTAB	   *held;
+	MigrateHeldLocks *held;
 	/* the statement running */
 	const char *version;
 	int			statement;
