@@ -99,7 +99,7 @@ typedef struct PlanRun
 	int			measured;		/* migrations run */
 	bool		step_started;	/* a statement of the step has begun */
 	ErrorData  *edata;			/* the failure that stopped the steps */
-	HTAB	   *held;
+	MigrateHeldLocks *held;
 	/* the statement running */
 	const char *version;
 	int			statement;
@@ -729,6 +729,7 @@ migrate_plan(PG_FUNCTION_ARGS)
 	PlanRun		pr;
 	List	   *after;
 	ListCell   *lc;
+	MemoryContext old;
 
 	memset(&pr, 0, sizeof(PlanRun));
 	pr.target = migrate_text_arg(fcinfo, 0);
@@ -778,12 +779,15 @@ migrate_plan(PG_FUNCTION_ARGS)
 				was = b + namelen + 1;
 		}
 		row = new_row(&pr, NULL, "sequence");
+		/* in the rows' context: SPI's is gone before they are returned */
+		old = MemoryContextSwitchTo(pr.resultcxt);
 		if (was)
 			row->note = psprintf("sequence %.*s advanced from %s to %s: sequence values are not rolled back",
 								 namelen, s, was, eq + 1);
 		else
 			row->note = psprintf("sequence %.*s advanced to %s: sequence values are not rolled back",
 								 namelen, s, eq + 1);
+		MemoryContextSwitchTo(old);
 	}
 
 	if (pr.measured > 0)

@@ -15,6 +15,17 @@
  * takes some) and on migrate's own tables (DDL history) are left out:
  * they say nothing about the application's tables.
  *
+ * A rollout run as one transaction ends up holding thousands of locks,
+ * and each statement's look goes over all of them, since a statement can
+ * add a mode to a lock taken long before (its PROCLOCK changes in place)
+ * as well as take new ones (appended to the list).  So the look is kept
+ * cheap instead: what each position of each list held at the last look
+ * is remembered, and an entry that still shows the same relation and
+ * modes there is passed over without a hash lookup.  Nothing is assumed
+ * of how the lists change (an entry freed, or another in its place, only
+ * costs a lookup): an entry passed over is one whose relation and modes
+ * the set has already.
+ *
  * A lock that timed out is gone from the lock table, and from MyProc,
  * before the error is raised (LockErrorCleanup()).  While plan() runs,
  * deadlock_timeout is half the lock timeout and log_lock_waits is on, so
@@ -62,19 +73,133 @@ static LOCKTAG waited_tag;
 static LOCKMODE waited_mode = NoLock;
 
 /*
+ * What the last look saw at one position of one of this backend's lock
+ * lists (its fast-path slots, or its PROCLOCKs of a partition): a
+ * relation lock of this database and its modes, or InvalidOid and no
+ * modes for anything else.  Values only, never a pointer into shared
+ * memory, which may have been freed since.
+ */
+typedef struct MigrateSeenLock
+{
+	Oid			relid;
+	LOCKMASK	mask;
+} MigrateSeenLock;
+
+typedef struct MigrateSeenList
+{
+	MigrateSeenLock *entries;
+	int			count;			/* positions the last look went over */
+	int			allocated;
+} MigrateSeenList;
+
+struct MigrateHeldLocks
+{
+	HTAB	   *hash;			/* relation OID to MigrateHeldLock */
+	MemoryContext cxt;			/* of all of it: plan()'s, not a statement's */
+
+	/*
+	 * Whether the last look ran to its end: only then does every position
+	 * the lists below remember stand for locks that "hash" has.
+	 */
+	bool		complete;
+	MigrateSeenList fastpath;
+	MigrateSeenList partitions[NUM_LOCK_PARTITIONS];
+};
+
+/* a copy of a lock that the set may not have yet, noted once unlocked */
+typedef struct MigrateNewLock
+{
+	Oid			relid;
+	LOCKMASK	mask;
+} MigrateNewLock;
+
+/*
  * The set of relation locks seen so far, for one plan() call, in the
  * current memory context.
  */
-HTAB *
+MigrateHeldLocks *
 migrate_held_locks_create(void)
 {
+	MigrateHeldLocks *held = palloc0(sizeof(MigrateHeldLocks));
 	HASHCTL		ctl;
 
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(MigrateHeldLock);
 	ctl.hcxt = CurrentMemoryContext;
-	return hash_create("migrate plan locks", 256, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	held->hash = hash_create("migrate plan locks", 256, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	held->cxt = CurrentMemoryContext;
+	held->complete = true;		/* nothing remembered yet */
+	return held;
+}
+
+/*
+ * Whether position "i" of "list" held relation "relid" in modes "mask"
+ * at the last look; it is remembered as holding them now.  Called under
+ * the LWLock of the list, so it must not read the catalog; it may only
+ * allocate, which an error would undo with the LWLock.
+ */
+static inline bool
+seen_before(MigrateHeldLocks *held, MigrateSeenList *list, int i,
+			Oid relid, LOCKMASK mask)
+{
+	MigrateSeenLock *e;
+	bool		same;
+
+	if (i >= list->allocated)
+	{
+		int			allocated = Max(64, list->allocated * 2);
+
+		if (list->entries == NULL)
+			list->entries = MemoryContextAlloc(held->cxt,
+											   allocated * sizeof(MigrateSeenLock));
+		else
+			list->entries = repalloc(list->entries,
+									 allocated * sizeof(MigrateSeenLock));
+		list->allocated = allocated;
+	}
+	e = &list->entries[i];
+	same = i < list->count && e->relid == relid && e->mask == mask;
+	e->relid = relid;
+	e->mask = mask;
+	return same;
+}
+
+/*
+ * Whether the set may lack some of the modes "mask" of relation "relid"
+ * seen at position "i" of "list": not when the same position showed the
+ * same at the last look, nor when the set has them already.  A lock
+ * that is not a relation's of this database ("mask" 0) is never new.
+ */
+static inline bool
+maybe_new(MigrateHeldLocks *held, MigrateSeenList *list, int i,
+		  Oid relid, LOCKMASK mask)
+{
+	MigrateHeldLock *h;
+
+	if (seen_before(held, list, i, relid, mask) || mask == 0)
+		return false;
+	h = (MigrateHeldLock *) hash_search(held->hash, &relid, HASH_FIND, NULL);
+	return h == NULL || (mask & ~h->held) != 0;
+}
+
+/*
+ * Append a copy of a lock that may be new to the array *news (of
+ * *nnews, room for *allocated).
+ */
+static void
+add_new(MigrateNewLock **news, int *nnews, int *allocated, Oid relid,
+		LOCKMASK mask)
+{
+	if (*nnews >= *allocated)
+	{
+		*allocated = Max(16, *allocated * 2);
+		*news = *news ? repalloc(*news, *allocated * sizeof(MigrateNewLock)) :
+			palloc(*allocated * sizeof(MigrateNewLock));
+	}
+	(*news)[*nnews].relid = relid;
+	(*news)[*nnews].mask = mask;
+	(*nnews)++;
 }
 
 /*
@@ -187,77 +312,96 @@ waiters_behind(HTAB *held)
  * PROCLOCKs in the main lock table (what pg_locks shows of it), each
  * under the LWLock that protects it, shared.  Reading the whole lock
  * table, as pg_locks does, after each statement of a long rollout that
- * holds thousands of locks would make plan() quadratic in them.
+ * holds thousands of locks would make plan() quadratic in them.  Of its
+ * own, each entry costs a comparison with what its position showed last
+ * time (seen_before()), and a hash lookup only when that differs; who
+ * waits is checked on every lock held, since a session can queue behind
+ * any of them.
  */
 List *
-migrate_locks_taken(HTAB *held, List **waiters)
+migrate_locks_taken(MigrateHeldLocks *held, List **waiters)
 {
 	Oid			migrate_nsp = InvalidOid;
 	List	   *taken = NIL;
 	bool		queued = false;
+	MigrateNewLock *news = NULL;
+	int			nnews = 0;
+	int			allocated = 0;
 	int			partition;
 	int			i;
 
 	*waiters = NIL;
 
+	/*
+	 * A look that did not run to its end (an error) may have remembered
+	 * locks it did not note: this one compares with nothing.
+	 */
+	if (!held->complete)
+	{
+		held->fastpath.count = 0;
+		for (partition = 0; partition < NUM_LOCK_PARTITIONS; partition++)
+			held->partitions[partition].count = 0;
+	}
+	held->complete = false;
+
+	/*
+	 * Under each LWLock, only what may be new is copied; it is noted
+	 * after, since note_held() may read the catalog, which can take a
+	 * lock.
+	 */
 	LWLockAcquire(&MyProc->fpInfoLock, LW_SHARED);
 	for (i = 0; i < migrate_fp_slots(); i++)
 	{
 		uint32		modes = migrate_fp_modes(i);
+		Oid			relid = modes != 0 ? MyProc->fpRelId[i] : InvalidOid;
 
 		/* bit 0 is AccessShareLock, mode 1 */
-		if (modes != 0)
-			note_held(held, MyProc->fpRelId[i], (LOCKMASK) modes << 1,
-					  &migrate_nsp, &taken);
+		if (maybe_new(held, &held->fastpath, i, relid, (LOCKMASK) modes << 1))
+			add_new(&news, &nnews, &allocated, relid, (LOCKMASK) modes << 1);
 	}
+	held->fastpath.count = i;
 	LWLockRelease(&MyProc->fpInfoLock);
 
 	for (partition = 0; partition < NUM_LOCK_PARTITIONS; partition++)
 	{
+		MigrateSeenList *seen = &held->partitions[partition];
 		PROCLOCK   *proclock;
 		MigrateProcLockIter iter;
-		List	   *found = NIL;
-		ListCell   *lc;
 
-		/*
-		 * Under the LWLock, only what is new is copied (a local hash
-		 * lookup each); it is noted after, since note_held() may read the
-		 * catalog.
-		 */
+		i = 0;
 		LWLockAcquire(LockHashPartitionLockByIndex(partition), LW_SHARED);
 		migrate_foreach_my_proclock(proclock, partition, iter)
 		{
 			LOCK	   *lock = proclock->tag.myLock;
-			Oid			relid = lock->tag.locktag_field2;
-			MigrateHeldLock *h;
+			Oid			relid = InvalidOid;
+			LOCKMASK	mask = 0;
 
-			if (lock->tag.locktag_type != LOCKTAG_RELATION ||
-				lock->tag.locktag_field1 != MyDatabaseId ||
-				proclock->holdMask == 0)
-				continue;
-			if (lock->nRequested > lock->nGranted)
-				queued = true;
-			h = (MigrateHeldLock *) hash_search(held, &relid, HASH_FIND, NULL);
-			if (h != NULL && (proclock->holdMask & ~h->held) == 0)
-				continue;
-			h = palloc(sizeof(MigrateHeldLock));
-			h->relid = relid;
-			h->held = proclock->holdMask;
-			found = lappend(found, h);
+			if (lock->tag.locktag_type == LOCKTAG_RELATION &&
+				lock->tag.locktag_field1 == MyDatabaseId &&
+				proclock->holdMask != 0)
+			{
+				relid = lock->tag.locktag_field2;
+				mask = proclock->holdMask;
+				if (lock->nRequested > lock->nGranted)
+					queued = true;
+			}
+			if (maybe_new(held, seen, i, relid, mask))
+				add_new(&news, &nnews, &allocated, relid, mask);
+			i++;
 		}
+		seen->count = i;
 		LWLockRelease(LockHashPartitionLockByIndex(partition));
-
-		foreach(lc, found)
-		{
-			MigrateHeldLock *h = (MigrateHeldLock *) lfirst(lc);
-
-			note_held(held, h->relid, h->held, &migrate_nsp, &taken);
-		}
-		list_free_deep(found);
 	}
 
+	for (i = 0; i < nnews; i++)
+		note_held(held->hash, news[i].relid, news[i].mask, &migrate_nsp,
+				  &taken);
+	if (news)
+		pfree(news);
+	held->complete = true;
+
 	if (queued)
-		*waiters = waiters_behind(held);
+		*waiters = waiters_behind(held->hash);
 	return taken;
 }
 

@@ -191,12 +191,19 @@ typedef struct MigrateHeldLock
 	bool		ignored;		/* a catalog's or migrate's: not reported */
 } MigrateHeldLock;
 
+/*
+ * Everything plan() remembers of this backend's locks between statements
+ * (measure_locks.c): the relation locks seen, and where each of its lock
+ * table entries stood at the last look.
+ */
+typedef struct MigrateHeldLocks MigrateHeldLocks;
+
 /* in measure.c */
 extern void migrate_measure_init(void);
 
 /* in measure_locks.c */
-extern HTAB *migrate_held_locks_create(void);
-extern List *migrate_locks_taken(HTAB *held, List **waiters);
+extern MigrateHeldLocks *migrate_held_locks_create(void);
+extern List *migrate_locks_taken(MigrateHeldLocks *held, List **waiters);
 extern char *migrate_lock_relation_name(Oid relid);
 extern Snapshot migrate_relfilenodes_before(void);
 extern char *migrate_relation_name_around(Oid relid, Snapshot before);
