@@ -119,6 +119,8 @@ extern Tuplestorestate *migrate_materialize_srf(FunctionCallInfo fcinfo,
 												TupleDesc *tupdesc);
 extern char *migrate_text_arg(FunctionCallInfo fcinfo, int argno);
 extern Datum migrate_interval_datum(int64 usecs);
+extern Datum migrate_text_or_null(const char *s, char *null);
+extern Datum migrate_name_datum(const char *s);
 extern char *migrate_current_user_name(void);
 extern void migrate_in_subtransaction(MigrateWork work, void *arg, bool keep);
 extern bool migrate_try_in_subtransaction(MigrateWork work, void *arg);

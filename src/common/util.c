@@ -97,6 +97,26 @@ migrate_interval_datum(int64 usecs)
 }
 
 /*
+ * A text datum of "s" for a row of SPI arguments, or a NULL ('n' in
+ * *null) when "s" is NULL.
+ */
+Datum
+migrate_text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * A name datum of "s".
+ */
+Datum
+migrate_name_datum(const char *s)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+/*
  * The name of the current role, as recorded in applied_by and history.
  */
 char *

@@ -244,22 +244,7 @@ latest(FunctionCallInfo fcinfo, const char *target, bool dry_run)
 		migrate_warn_drift();
 
 	if (plan == NIL)
-	{
-		char	   *current = migrate_highest_applied();
-
-		if (target && !zero)
-			ereport(NOTICE,
-					(errmsg("no pending migrations up to migration \"%s\"", target),
-					 current ?
-					 errdetail("The highest applied migration is \"%s\".", current) :
-					 errdetail("No migration is applied.")));
-		else
-			ereport(NOTICE,
-					(errmsg("no pending migrations"),
-					 current ?
-					 errdetail("The highest applied migration is \"%s\".", current) :
-					 errdetail("No migration is applied.")));
-	}
+		migrate_notice_nothing_pending(target && !zero ? target : NULL);
 	else
 		results = apply_batch(plan, dry_run);
 

@@ -186,6 +186,7 @@ extern RangeVar *migrate_statement_relation(Node *stmt);
 /* in exec.c */
 extern PGDLLIMPORT MigrateStatementHook migrate_statement_hook;
 extern bool migrate_in_migration(void);
+extern void migrate_refuse_in_migration(void);
 extern const char *migrate_current_migration(void);
 extern void migrate_exec_begin(MigrateExec *run, const char *version,
 							   const char *name, MigrateScript *script);
@@ -255,6 +256,7 @@ extern PGDLLIMPORT migrate_pending_check_hook_type migrate_pending_check_hook;
 extern void migrate_check_pending(const List *entries, bool can_commit);
 extern void migrate_check_not_modified(void);
 extern char *migrate_highest_applied(void);
+extern void migrate_notice_nothing_pending(const char *target);
 extern MigratePlanEntry *migrate_highest_applied_entry(void);
 extern int	migrate_next_batch(void);
 extern void migrate_describe_version(const char *version,

@@ -62,6 +62,19 @@ migrate_in_migration(void)
 }
 
 /*
+ * Raise the error of a state-changing function called from a migration.
+ */
+void
+migrate_refuse_in_migration(void)
+{
+	if (migrate_in_migration())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migrate functions that change state cannot be called from a migration"),
+				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+}
+
+/*
  * The version of the migration whose statements are running in this
  * backend, or NULL: DDL history links the DDL it records to it.
  */

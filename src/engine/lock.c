@@ -389,11 +389,7 @@ migrate_worker_lock_acquire(void)
 void
 migrate_call_begin(void)
 {
-	if (migrate_in_migration())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrate functions that change state cannot be called from a migration"),
-				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+	migrate_refuse_in_migration();
 
 	migrate_spi_connect();
 	migrate_lock_acquire();

@@ -188,6 +188,24 @@ migrate_highest_applied(void)
 }
 
 /*
+ * The NOTICE of a call that finds nothing to apply (up to "target", when
+ * not NULL), with the highest applied version.
+ */
+void
+migrate_notice_nothing_pending(const char *target)
+{
+	char	   *current = migrate_highest_applied();
+
+	ereport(NOTICE,
+			(target ?
+			 errmsg("no pending migrations up to migration \"%s\"", target) :
+			 errmsg("no pending migrations"),
+			 current ?
+			 errdetail("The highest applied migration is \"%s\".", current) :
+			 errdetail("No migration is applied.")));
+}
+
+/*
  * The number of a new batch: one more than the highest batch applied.
  */
 int

@@ -207,11 +207,7 @@ migrate_run(PG_FUNCTION_ARGS)
 				 errmsg("CALL migrate.run() cannot run inside a transaction block"),
 				 errdetail("It commits after each migration. Nothing was run."),
 				 errhint("Call it on its own, outside BEGIN ... COMMIT. Inside a transaction, use SELECT migrate.latest(target => ...) or migrate.rollback(target => ...).")));
-	if (migrate_in_migration())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrate functions that change state cannot be called from a migration"),
-				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+	migrate_refuse_in_migration();
 
 	/* a context that outlives the commits */
 	runcxt = AllocSetContextCreate(TopMemoryContext, "migrate run",

@@ -146,13 +146,6 @@ static MigrateQuery lock_holders_query = {
 	.argtypes = {OIDOID, OIDOID}
 };
 
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
 /*
  * Load a step from migrate's tables into the current memory context:
  * registered migration "version" when applying ("up"), applied migration
@@ -217,18 +210,18 @@ step_values(const MigrateStep *step, const char *action, const char *last,
 {
 	memset(nulls, ' ', 13);
 	values[0] = CStringGetTextDatum(step->version);
-	values[1] = text_or_null(step->name, &nulls[1]);
+	values[1] = migrate_text_or_null(step->name, &nulls[1]);
 	values[2] = Int32GetDatum(step->batch);
 	values[3] = CStringGetTextDatum(step->checksum);
-	values[4] = text_or_null(step->up_text, &nulls[4]);
-	values[5] = text_or_null(step->down_text, &nulls[5]);
+	values[4] = migrate_text_or_null(step->up_text, &nulls[4]);
+	values[5] = migrate_text_or_null(step->down_text, &nulls[5]);
 	values[6] = BoolGetDatum(step->transactional);
 	values[7] = Int32GetDatum(step->statements);
 	values[8] = TimestampTzGetDatum(step->started);
 	values[9] = migrate_interval_datum(step->duration_us);
-	values[10] = DirectFunctionCall1(namein, CStringGetDatum(step->role));
+	values[10] = migrate_name_datum(step->role);
 	values[11] = CStringGetTextDatum(action);
-	values[12] = text_or_null(last, &nulls[12]);
+	values[12] = migrate_text_or_null(last, &nulls[12]);
 }
 
 /*
@@ -243,7 +236,7 @@ migrate_step_record(const MigrateStep *step)
 	char		nulls[14];
 
 	step_values(step, step->action, step->sort_as, values, nulls);
-	values[13] = text_or_null(step->detail, &nulls[13]);
+	values[13] = migrate_text_or_null(step->detail, &nulls[13]);
 	if (step->up)
 		(void) migrate_store_exec(&record_apply_query, values, nulls, 0);
 	else

@@ -179,19 +179,6 @@ text_array(const List *strings)
 										   TYPALIGN_INT));
 }
 
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
-static Datum
-name_datum(const char *s)
-{
-	return DirectFunctionCall1(namein, CStringGetDatum(s));
-}
-
 /*
  * Append a history row for an approval event of a migration: "approve",
  * "revoke_approval" or "refuse".
@@ -205,11 +192,11 @@ migrate_record_approval_event(const char *version, const char *name,
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = CStringGetTextDatum(version);
-	values[1] = text_or_null(name, &nulls[1]);
+	values[1] = migrate_text_or_null(name, &nulls[1]);
 	values[2] = CStringGetTextDatum(action);
 	values[3] = CStringGetTextDatum(checksum);
-	values[4] = name_datum(migrate_current_user_name());
-	values[5] = text_or_null(detail, &nulls[5]);
+	values[4] = migrate_name_datum(migrate_current_user_name());
+	values[5] = migrate_text_or_null(detail, &nulls[5]);
 	(void) migrate_store_exec(&record_history_query, values, nulls, 0);
 }
 
@@ -479,7 +466,7 @@ migrate_approve(PG_FUNCTION_ARGS)
 	/* the same approver approving the same text again changes nothing */
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(t.checksum);
-	values[2] = name_datum(me);
+	values[2] = migrate_name_datum(me);
 	(void) migrate_store_exec(&own_approval_query, values, NULL, 1);
 	if (SPI_processed > 0)
 	{
@@ -494,7 +481,7 @@ migrate_approve(PG_FUNCTION_ARGS)
 	}
 	migrate_store_done();
 
-	values[3] = text_or_null(note, &nulls[3]);
+	values[3] = migrate_text_or_null(note, &nulls[3]);
 	values[4] = text_array(migrate_lint_lines(version, t.up, t.transactional));
 	(void) migrate_store_exec(&insert_approval_query, values, nulls, 1);
 	id = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
@@ -537,7 +524,7 @@ migrate_revoke_approval(PG_FUNCTION_ARGS)
 	load_target(version, &t, false);
 
 	values[0] = CStringGetTextDatum(version);
-	values[1] = name_datum(migrate_current_user_name());
+	values[1] = migrate_name_datum(migrate_current_user_name());
 	values[2] = CStringGetTextDatum(note);
 	(void) migrate_store_exec(&revoke_query, values, NULL, 0);
 	revoked = SPI_processed;
@@ -569,8 +556,8 @@ migrate_record_plan(const char *version, int statements, List *locks,
 	values[2] = text_array(locks);
 	values[3] = text_array(rewritten);
 	values[4] = CStringGetTextDatum(outcome);
-	values[5] = text_or_null(note, &nulls[5]);
-	values[6] = name_datum(migrate_current_user_name());
+	values[5] = migrate_text_or_null(note, &nulls[5]);
+	values[6] = migrate_name_datum(migrate_current_user_name());
 	(void) migrate_store_exec(&plan_record_query, values, nulls, 0);
 }
 

@@ -480,13 +480,7 @@ plan_work(void *arg)
 	entries = migrate_plan_applies(upto, true);
 	if (entries == NIL)
 	{
-		char	   *current = migrate_highest_applied();
-
-		ereport(NOTICE,
-				(errmsg("no pending migrations"),
-				 current ?
-				 errdetail("The highest applied migration is \"%s\".", current) :
-				 errdetail("No migration is applied.")));
+		migrate_notice_nothing_pending(NULL);
 		return;
 	}
 	migrate_warn_drift();
@@ -735,11 +729,7 @@ migrate_plan(PG_FUNCTION_ARGS)
 	pr.target = migrate_text_arg(fcinfo, 0);
 	pr.resultcxt = CurrentMemoryContext;
 
-	if (migrate_in_migration())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrate functions that change state cannot be called from a migration"),
-				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+	migrate_refuse_in_migration();
 	if (migrate_plan_lock_timeout > 0)
 		ereport(NOTICE,
 				(errmsg("plan() waits at most %d ms for each lock", migrate_plan_lock_timeout),

@@ -209,19 +209,6 @@ versions_array(const List *entries)
 										   TYPALIGN_INT));
 }
 
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
-static Datum
-name_datum(const char *s)
-{
-	return DirectFunctionCall1(namein, CStringGetDatum(s));
-}
-
 /* "s" as one word of a shell command line: in single quotes */
 static char *
 shell_quote(const char *s)
@@ -429,12 +416,12 @@ migrate_release(PG_FUNCTION_ARGS)
 	schedule = migrate_store_getstr(0, 2);
 	migrate_store_done();
 
-	values[0] = text_or_null(target, &nulls[0]);
+	values[0] = migrate_text_or_null(target, &nulls[0]);
 	values[1] = TimestampTzGetDatum(at);
-	values[2] = name_datum(role);
+	values[2] = migrate_name_datum(role);
 	values[3] = versions_array(entries);
-	values[4] = text_or_null(note, &nulls[4]);
-	values[5] = name_datum(me);
+	values[4] = migrate_text_or_null(note, &nulls[4]);
+	values[5] = migrate_name_datum(me);
 	(void) migrate_store_exec(&insert_release_query, values, nulls, 1);
 	id = DatumGetInt64(migrate_store_getdatum(0, 1, &isnull));
 	migrate_store_done();
@@ -579,12 +566,12 @@ record_outcome(const MigrateRelease *rel, const char *state, ErrorData *edata)
 
 	values[0] = Int64GetDatum(rel->id);
 	values[1] = CStringGetTextDatum(state);
-	values[2] = text_or_null(edata ? unpack_sql_state(edata->sqlerrcode) : NULL, &nulls[2]);
-	values[3] = text_or_null(edata ? edata->message : NULL, &nulls[3]);
-	values[4] = text_or_null(edata ? edata->detail : NULL, &nulls[4]);
-	values[5] = text_or_null(edata ? edata->hint : NULL, &nulls[5]);
-	values[6] = text_or_null(edata ? edata->context : NULL, &nulls[6]);
-	values[7] = name_datum(migrate_current_user_name());
+	values[2] = migrate_text_or_null(edata ? unpack_sql_state(edata->sqlerrcode) : NULL, &nulls[2]);
+	values[3] = migrate_text_or_null(edata ? edata->message : NULL, &nulls[3]);
+	values[4] = migrate_text_or_null(edata ? edata->detail : NULL, &nulls[4]);
+	values[5] = migrate_text_or_null(edata ? edata->hint : NULL, &nulls[5]);
+	values[6] = migrate_text_or_null(edata ? edata->context : NULL, &nulls[6]);
+	values[7] = migrate_name_datum(migrate_current_user_name());
 	(void) migrate_store_exec(&finish_release_query, values, nulls, 0);
 }
 
@@ -654,7 +641,7 @@ start_release(MigrateRelease *rel)
 		Datum		values[2];
 
 		values[0] = Int64GetDatum(rel->id);
-		values[1] = name_datum(me);
+		values[1] = migrate_name_datum(me);
 		(void) migrate_store_exec(&start_release_query, values, NULL, 0);
 	}
 	SPI_commit();
@@ -686,11 +673,7 @@ migrate_run_release(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"id\" of migrate.run_release() must not be NULL"),
 				 errhint("SELECT * FROM migrate.release_status lists the releases.")));
-	if (migrate_in_migration())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrate functions that change state cannot be called from a migration"),
-				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+	migrate_refuse_in_migration();
 
 	/*
 	 * A context that outlives the commits and the abort; the release lives
@@ -832,7 +815,7 @@ migrate_cancel_release(PG_FUNCTION_ARGS)
 		Datum		values[2];
 
 		values[0] = Int64GetDatum(rel.id);
-		values[1] = name_datum(migrate_current_user_name());
+		values[1] = migrate_name_datum(migrate_current_user_name());
 		(void) migrate_store_exec(&cancel_release_query, values, NULL, 0);
 	}
 	unschedule(&rel);

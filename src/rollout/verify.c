@@ -645,13 +645,7 @@ verify_work(void *arg)
 	entries = migrate_plan_applies(upto, true);
 	if (entries == NIL)
 	{
-		char	   *current = migrate_highest_applied();
-
-		ereport(NOTICE,
-				(errmsg("no pending migrations"),
-				 current ?
-				 errdetail("The highest applied migration is \"%s\".", current) :
-				 errdetail("No migration is applied.")));
+		migrate_notice_nothing_pending(NULL);
 		return;
 	}
 
@@ -762,11 +756,7 @@ migrate_verify(PG_FUNCTION_ARGS)
 	vr.version = migrate_text_arg(fcinfo, 0);
 	vr.resultcxt = CurrentMemoryContext;
 
-	if (migrate_in_migration())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migrate functions that change state cannot be called from a migration"),
-				 errhint("Register and apply migrations from the deploy script, not from inside one.")));
+	migrate_refuse_in_migration();
 
 	migrate_spi_connect();
 	vr.migcxt = AllocSetContextCreate(vr.resultcxt, "migrate verify migration",
