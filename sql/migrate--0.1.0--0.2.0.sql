@@ -683,94 +683,6 @@ COMMENT ON FUNCTION migrate.verify(pg_catalog.text) IS
 
 REVOKE ALL ON FUNCTION migrate.verify(pg_catalog.text) FROM PUBLIC;
 
--- check() can run verify() for a CI: the condition 'unverified' fails
--- when a pending migration's verify() result is not ok.  Running
--- migrations makes check() volatile, and makes it use the caller's
--- search_path, as verify() does (every name in it is qualified); the
--- conditions it had and its default are unchanged, and without
--- 'unverified' it runs nothing.  PUBLIC may still call it: verify() is
--- not for PUBLIC, so only a role that may call verify() can ask for
--- 'unverified'.
-CREATE OR REPLACE FUNCTION migrate.check(fail_on pg_catalog.text[] DEFAULT ARRAY['pending', 'modified', 'drift'])
-RETURNS migrate.summary
-LANGUAGE plpgsql VOLATILE
-AS $check$
-DECLARE
-    s migrate.summary;
-    problems pg_catalog.text[] := '{}';
-    unknown pg_catalog.text;
-    failed pg_catalog.text;
-    nfailed pg_catalog.int8 := 0;
-BEGIN
-    IF fail_on IS NULL THEN
-        RAISE EXCEPTION 'argument "fail_on" of migrate.check() must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass the conditions that fail the check, a subset of ARRAY[''pending'', ''modified'', ''drift'', ''unverified''], or ''{}'' for none.';
-    END IF;
-    SELECT f INTO unknown FROM pg_catalog.unnest(fail_on) f
-     WHERE f IS NULL OR f OPERATOR(pg_catalog.<>) ALL (ARRAY['pending', 'modified', 'drift', 'unverified'])
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'unknown condition % in argument "fail_on" of migrate.check()',
-                        COALESCE(pg_catalog.quote_literal(unknown), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The conditions are ''pending'', ''modified'', ''drift'' and ''unverified''.';
-    END IF;
-    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on)
-       AND NOT pg_catalog.has_function_privilege('migrate.verify(pg_catalog.text)', 'EXECUTE') THEN
-        RAISE EXCEPTION 'permission denied for function migrate.verify(), which condition ''unverified'' of migrate.check() runs'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Grant EXECUTE on migrate.verify(text) to the role as latest() is granted, or leave ''unverified'' out of fail_on.';
-    END IF;
-
-    SELECT * INTO s FROM migrate.summary;
-    IF 'pending' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
-        problems := problems OPERATOR(pg_catalog.||)
-            pg_catalog.format(CASE WHEN s.pending OPERATOR(pg_catalog.=) 1
-                                   THEN '%s migration is pending.'
-                                   ELSE '%s migrations are pending.' END, s.pending);
-    END IF;
-    IF 'modified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.modified OPERATOR(pg_catalog.>) 0 THEN
-        problems := problems OPERATOR(pg_catalog.||)
-            pg_catalog.format(CASE WHEN s.modified OPERATOR(pg_catalog.=) 1
-                                   THEN '%s applied migration is modified.'
-                                   ELSE '%s applied migrations are modified.' END, s.modified);
-    END IF;
-    IF 'drift' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.drift OPERATOR(pg_catalog.>) 0 THEN
-        problems := problems OPERATOR(pg_catalog.||)
-            pg_catalog.format(CASE WHEN s.drift OPERATOR(pg_catalog.=) 1
-                                   THEN '%s DDL statement ran outside migrations.'
-                                   ELSE '%s DDL statements ran outside migrations.' END, s.drift);
-    END IF;
-    IF 'unverified' OPERATOR(pg_catalog.=) ANY (fail_on) AND s.pending OPERATOR(pg_catalog.>) 0 THEN
-        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%s)', v.version, v.result), ', '
-                                     ORDER BY v.n),
-               pg_catalog.count(*)
-          INTO failed, nfailed
-          FROM migrate.verify() WITH ORDINALITY v(version, name, result, detail, n)
-         WHERE v.result OPERATOR(pg_catalog.<>) 'ok';
-        IF nfailed OPERATOR(pg_catalog.>) 0 THEN
-            problems := problems OPERATOR(pg_catalog.||)
-                pg_catalog.format(CASE WHEN nfailed OPERATOR(pg_catalog.=) 1
-                                       THEN 'Pending migration %s did not pass verify().'
-                                       ELSE 'Pending migrations %s did not pass verify().' END, failed);
-        END IF;
-    END IF;
-    IF pg_catalog.cardinality(problems) OPERATOR(pg_catalog.>) 0 THEN
-        RAISE EXCEPTION 'migrate check failed'
-            USING ERRCODE = 'MG001',
-                  DETAIL = pg_catalog.array_to_string(problems, ' '),
-                  HINT = CASE WHEN nfailed OPERATOR(pg_catalog.>) 0
-                              THEN 'SELECT * FROM migrate.verify() shows why each migration did not pass, SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations.'
-                              ELSE 'SELECT * FROM migrate.status shows pending and modified migrations, SELECT * FROM migrate.drift() the DDL outside migrations; apply with migrate.latest(), capture drift with migrate.capture().' END;
-    END IF;
-    RETURN s;
-END
-$check$;
-
-COMMENT ON FUNCTION migrate.check(pg_catalog.text[]) IS
-'for CI and deploy gates: the summary, or an ERROR with SQLSTATE MG001 when a condition of fail_on (pending, modified, drift, unverified) holds; unverified runs verify() on the pending migrations and holds when a result is not ok';
-
 --
 -- 14. Approvals and release windows: a DBA reviews a pending migration
 --     (view review), approves its text (approve(), revoke_approval()),
@@ -941,88 +853,15 @@ SELECT pg_catalog.pg_extension_config_dump('migrate.releases_id_seq', '');
 REVOKE ALL ON TABLE migrate.approvals FROM PUBLIC;
 REVOKE ALL ON TABLE migrate.releases FROM PUBLIC;
 
--- status: the approval state of each pending migration (new columns go
--- at the end of a view): approved (an approval of this checksum stands),
--- approval void: text changed (only approvals of other text stand),
--- approval revoked, or unapproved.  The views read migrate.approvals
--- themselves, with their owner's privileges, as they read the registry.
-CREATE OR REPLACE VIEW migrate.status AS
-SELECT COALESCE(m.version, a.version) AS version,
-       COALESCE(m.name, a.name) AS name,
-       CASE
-           WHEN a.version IS NULL AND m.environments IS NOT NULL
-                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
-                         OPERATOR(pg_catalog.=) ANY (m.environments)) THEN 'skipped'
-           WHEN a.version IS NULL THEN 'pending'
-           WHEN m.version IS NOT NULL
-                AND m.checksum OPERATOR(pg_catalog.<>) a.checksum THEN 'modified'
-           ELSE 'applied'
-       END AS state,
-       a.batch,
-       a.applied_at,
-       a.applied_by,
-       a.duration,
-       CASE
-           WHEN a.version IS NULL THEN m.down IS NOT NULL
-                AND pg_catalog.strpos(m.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
-           ELSE a.down IS NOT NULL
-                AND pg_catalog.strpos(a.down, '-- no inverse known') OPERATOR(pg_catalog.=) 0
-       END AS reversible,
-       COALESCE(a.transactional, m.transactional) AS transactional,
-       m.version IS NOT NULL AS registered,
-       m.environments,
-       h.action AS applied_as,
-       CASE WHEN h.action OPERATOR(pg_catalog.=) 'mark_applied' THEN h.detail END AS reason,
-       CASE WHEN a.version IS NULL THEN
-       (SELECT CASE
-                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
-                       THEN 'approved'
-                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
-                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
-                   ELSE 'unapproved'
-               END
-          FROM migrate.approvals p
-         WHERE p.version OPERATOR(pg_catalog.=) m.version) END AS approval
-  FROM migrate.migrations m
-  FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version
-  LEFT JOIN migrate.history h ON h.id OPERATOR(pg_catalog.=) a.history_id
- ORDER BY COALESCE(m.sort_key, a.sort_key);
-
-COMMENT ON VIEW migrate.status IS
-'every registered or applied migration in version order: state (applied, pending, modified, skipped in this environment), batch, when, by whom, how long, reversible, how it was applied (apply, mark_applied with its reason, adopt, baseline, capture), and for a pending one its approval (approved, unapproved, approval revoked, approval void: text changed)';
-
-CREATE OR REPLACE VIEW migrate.summary AS
-SELECT pg_catalog.count(*) FILTER (WHERE s.applied AND NOT s.modified) AS applied,
-       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped IS NOT TRUE) AS pending,
-       pg_catalog.count(*) FILTER (WHERE s.applied AND s.modified) AS modified,
-       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped) AS skipped,
-       migrate.current_version() AS current_version,
-       migrate.drift_count() AS drift,
-       pg_catalog.count(*) FILTER (WHERE NOT s.applied AND s.skipped IS NOT TRUE
-                                   AND s.approval OPERATOR(pg_catalog.<>) 'approved') AS unapproved
-  FROM (SELECT a.version IS NOT NULL AS applied,
-               COALESCE(m.checksum OPERATOR(pg_catalog.<>) a.checksum, false) AS modified,
-               m.environments IS NOT NULL
-               AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
-                        OPERATOR(pg_catalog.=) ANY (m.environments)) AS skipped,
-               CASE WHEN a.version IS NULL THEN
-               (SELECT CASE
-                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum AND p.revoked_at IS NULL)
-                       THEN 'approved'
-                   WHEN pg_catalog.bool_or(p.revoked_at IS NULL) THEN 'approval void: text changed'
-                   WHEN pg_catalog.bool_or(p.checksum OPERATOR(pg_catalog.=) m.checksum) THEN 'approval revoked'
-                   ELSE 'unapproved'
-               END
-          FROM migrate.approvals p
-         WHERE p.version OPERATOR(pg_catalog.=) m.version) END AS approval
-          FROM migrate.migrations m
-          FULL JOIN migrate.applied a ON a.version OPERATOR(pg_catalog.=) m.version) s;
-
-COMMENT ON VIEW migrate.summary IS
-'one row: how many migrations are applied, pending, modified and skipped, the current version, how many DDL statements ran outside migrations (drift), and how many pending migrations have no valid approval (unapproved)';
-
--- check() fails on 'unapproved' too (section 13's check() with one
--- more condition)
+-- check() fails on 'unapproved' (summary counts them from section 15 on),
+-- and can run verify() for a CI: the condition 'unverified' fails when a
+-- pending migration's verify() result is not ok.  Running
+-- migrations makes check() volatile, and makes it use the caller's
+-- search_path, as verify() does (every name in it is qualified); the
+-- conditions it had and its default are unchanged, and without
+-- 'unverified' it runs nothing.  PUBLIC may still call it: verify() is
+-- not for PUBLIC, so only a role that may call verify() can ask for
+-- 'unverified'.
 CREATE OR REPLACE FUNCTION migrate.check(fail_on pg_catalog.text[] DEFAULT ARRAY['pending', 'modified', 'drift'])
 RETURNS migrate.summary
 LANGUAGE plpgsql VOLATILE
@@ -1422,3 +1261,14 @@ SELECT pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'applied
                AND NOT (COALESCE(pg_catalog.current_setting('migrate.environment', true), '')
                         OPERATOR(pg_catalog.=) ANY (r.environments)) AS skipped
           FROM migrate.status_rows r) s;
+
+-- status ends with the approval state of each pending migration (section
+-- 14), which status_source computes from migrate.approvals: approved (an
+-- approval of this checksum stands), approval void: text changed (only
+-- approvals of other text stand), approval revoked, or unapproved.
+-- summary counts the pending ones not approved.
+COMMENT ON VIEW migrate.status IS
+'every registered or applied migration in version order: state (applied, pending, modified, skipped in this environment), batch, when, by whom, how long, reversible, how it was applied (apply, mark_applied with its reason, adopt, baseline, capture), and for a pending one its approval (approved, unapproved, approval revoked, approval void: text changed)';
+
+COMMENT ON VIEW migrate.summary IS
+'one row: how many migrations are applied, pending, modified and skipped, the current version, how many DDL statements ran outside migrations (drift), and how many pending migrations have no valid approval (unapproved)';
